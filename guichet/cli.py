@@ -1,0 +1,125 @@
+"""Command line: ``python -m guichet evaluate FILE|- [--format json|text] [--reading NAME]``,
+``python -m guichet schema``.
+
+Exit status: 0 when a scenario was evaluated (eligible or not), 2 on bad input, with one French
+message per problem on standard error and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from guichet import labels
+from guichet.evaluate import Evaluation, evaluate
+from guichet.formatting import eur, percent
+from guichet.loading import Problem, ScenarioError, load_scenario
+from guichet.models import Scenario
+from guichet.rules import UnknownReading, load_rules
+
+EXIT_BAD_INPUT = 2
+
+
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    path = Path(name)
+    if not path.is_file():
+        raise ScenarioError([Problem("", f"fichier introuvable : {name}")])
+    return path.read_bytes()
+
+
+def evaluation_json(evaluation: Evaluation) -> str:
+    return json.dumps(evaluation.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
+    rules = load_rules()
+    width = 34
+    def row(label: str, value: str) -> str:
+        return f"  {label} {'.' * max(2, width - len(label))} {value}"
+    impact = (f"Oui (premier impact au mois {e.first_impact_month})" if e.six_month_impact
+              else (f"Non (premier impact au mois {e.first_impact_month})" if e.first_impact_month
+                    else "Non (aucun jalon d’impact)"))
+    lines = [
+        f"Scénario : {scenario.name}",
+        f"Lecture : {e.reading_label} ({e.reading}) — règles {e.rules_version}, page du "
+        f"{rules.source_date:%d/%m/%Y}",
+        "",
+        f"Statut : {e.status_label.upper()}",
+        "",
+        row("Coût total TTC", eur(e.total_cost_ttc)),
+        row("Dépenses exclues de l’assiette", eur(e.excluded_cost_ttc)),
+        row("Assiette éligible TTC", eur(e.eligible_base_ttc)),
+        row(f"Cofinancement ({percent(e.requested_rate, 2)})", eur(e.cofinancing_ttc)),
+        row("Reste à la charge du porteur", eur(e.own_contribution_ttc)),
+        row("Impact réel en moins de 6 mois", impact),
+        "",
+    ]
+    if not e.checks:
+        lines.append("Aucun contrôle à signaler.")
+    else:
+        lines.append("Contrôles :")
+        for c in e.checks:
+            lines.append(f"- [{labels.SEVERITIES[c.severity]}] {c.code} — {c.message}")
+            if c.advice:
+                lines.append(f"    Conseil : {c.advice}")
+            mark = " (hypothèse du simulateur)" if c.assumption else ""
+            lines.append(f"    Source{mark} : « {c.source} »")
+    lines.append("")
+    lines.append("Comment est-ce calculé ?")
+    for key in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc",
+                "potential_cofinancing_ttc", "cofinancing_ttc", "own_contribution_ttc"):
+        x = e.explanations[key]
+        lines.append(f"- {x.label} : {x.computation}")
+    return "\n".join(lines) + "\n"
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(_read_input(args.file))
+    evaluation = evaluate(scenario, reading=args.reading)
+    out = evaluation_json(evaluation) + "\n" if args.format == "json" else evaluation_text(scenario, evaluation)
+    sys.stdout.write(out)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    schema = Scenario.model_json_schema()
+    sys.stdout.write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m guichet",
+        description="Simulateur du guichet « Adoption du Cloud de confiance » (DINUM, FTAP).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    readings = list(load_rules().readings)
+
+    ev = sub.add_parser("evaluate", help="évaluer un scénario (fichier JSON, ou - pour l’entrée standard)")
+    ev.add_argument("file")
+    ev.add_argument("--format", choices=["json", "text"], default="text")
+    ev.add_argument("--reading", choices=readings, default=None,
+                    help="lecture de la phrase sur la taille du projet")
+    ev.set_defaults(func=_cmd_evaluate)
+
+    sc = sub.add_parser("schema", help="afficher le schéma JSON du format de scénario")
+    sc.set_defaults(func=_cmd_schema)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"Erreur : {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UnknownReading as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,185 @@
+"""Reading and writing scenario files, with one clear French message per problem.
+
+Every problem names the field path (``cost_lines[2].amount``) so the user can find it. Nothing
+here raises anything but :class:`ScenarioError` on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from guichet.models import SCHEMA_VERSION, Scenario
+
+MAX_SCENARIO_BYTES = 5_000_000  # a 20 000-line scenario is about 3 MB of JSON
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path} : {self.message}" if self.path else self.message
+
+
+class ScenarioError(ValueError):
+    """The input is not a valid scenario; ``problems`` says where and why, in French."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _NonFinite:
+    def __init__(self, text: str):
+        self.text = text
+
+
+def path_of(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _walk_nonfinite(value: Any, loc: tuple = ()) -> list[Problem]:
+    if isinstance(value, _NonFinite):
+        return [Problem(path_of(loc), f"valeur non finie ({value.text}) : un nombre fini est attendu")]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _walk_nonfinite(v, loc + (k,))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _walk_nonfinite(v, loc + (i,))]
+    return []
+
+
+def _choices(ctx: dict) -> str:
+    expected = str(ctx.get("expected", ""))
+    return expected.replace(" or ", ", ")
+
+
+def french_message(err: dict) -> str:
+    """A French message for one pydantic error."""
+    kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
+    shown = repr(given) if not isinstance(given, (dict, list)) else ""
+    if len(shown) > 60:
+        shown = shown[:57] + "…"
+    messages = {
+        "missing": "champ obligatoire manquant",
+        "extra_forbidden": "champ inconnu du format de scénario",
+        "literal_error": f"valeur {shown} inconnue ; valeurs possibles : {_choices(ctx)}",
+        "enum": f"valeur {shown} inconnue ; valeurs possibles : {_choices(ctx)}",
+        "decimal_parsing": f"nombre attendu (reçu {shown})",
+        "decimal_type": f"nombre attendu (reçu {shown})",
+        "finite_number": "nombre fini attendu (NaN et Infinity sont refusés)",
+        "int_parsing": f"nombre entier attendu (reçu {shown})",
+        "int_type": f"nombre entier attendu (reçu {shown})",
+        "int_from_float": f"nombre entier attendu (reçu {shown})",
+        "bool_parsing": f"vrai ou faux attendu (reçu {shown})",
+        "bool_type": f"vrai ou faux attendu (reçu {shown})",
+        "string_type": f"texte attendu (reçu {shown})",
+        "list_type": "liste attendue",
+        "model_type": "objet attendu",
+        "model_attributes_type": "objet attendu",
+        "dict_type": "objet attendu",
+        "date_from_datetime_parsing": f"date attendue au format AAAA-MM-JJ (reçu {shown})",
+        "date_parsing": f"date attendue au format AAAA-MM-JJ (reçu {shown})",
+        "date_type": f"date attendue au format AAAA-MM-JJ (reçu {shown})",
+        "greater_than_equal": f"doit être supérieur ou égal à {ctx.get('ge')} (reçu {shown})",
+        "greater_than": f"doit être supérieur à {ctx.get('gt')} (reçu {shown})",
+        "less_than_equal": f"doit être inférieur ou égal à {ctx.get('le')} (reçu {shown})",
+        "less_than": f"doit être inférieur à {ctx.get('lt')} (reçu {shown})",
+        "too_short": f"au moins {ctx.get('min_length')} élément(s) attendu(s)",
+        "too_long": f"au plus {ctx.get('max_length')} élément(s) ou caractères",
+        "string_too_long": f"texte trop long (au plus {ctx.get('max_length')} caractères)",
+        "decimal_max_digits": "nombre trop long",
+        "decimal_max_places": "trop de décimales",
+    }
+    if kind in messages:
+        return messages[kind]
+    if kind == "literal_error" or kind.startswith("literal"):
+        return f"valeur {shown} inconnue"
+    return err.get("msg", "valeur invalide")
+
+
+def _problems_from(exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if err["type"] == "literal_error" and loc == ("schema_version",):
+            problems.append(Problem("schema_version",
+                                    f"version de format {err.get('input')!r} inconnue ; seule la "
+                                    f"version {SCHEMA_VERSION} est prise en charge"))
+            continue
+        problems.append(Problem(path_of(loc), french_message(err)))
+    return problems
+
+
+def scenario_from_data(data: Any) -> Scenario:
+    """Validate already-parsed JSON data (numbers as Decimal, not float) into a Scenario."""
+    problems = _walk_nonfinite(data)
+    if problems:
+        raise ScenarioError(problems)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem("", "le scénario doit être un objet JSON ({…})")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_problems_from(exc)) from None
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse JSON with decimals kept exact and NaN/Infinity marked (reported with their path)."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_SCENARIO_BYTES:
+            raise ScenarioError([Problem("", f"fichier trop volumineux ({len(text)} octets ; "
+                                             f"au plus {MAX_SCENARIO_BYTES} octets)")])
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ScenarioError([Problem("", "le fichier n’est pas du texte UTF-8")]) from None
+    elif len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem("", f"texte trop volumineux (au plus {MAX_SCENARIO_BYTES} "
+                                         "caractères)")])
+    text = text.lstrip("\ufeff")
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_NonFinite)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError([Problem("", f"JSON mal formé, ligne {exc.lineno}, colonne {exc.colno} : "
+                                         f"{_json_reason(exc.msg)}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem("", "JSON trop profondément imbriqué")]) from None
+
+
+def _json_reason(msg: str) -> str:
+    known = {
+        "Expecting value": "valeur attendue",
+        "Expecting property name enclosed in double quotes": "nom de champ entre guillemets attendu",
+        "Expecting ',' delimiter": "virgule attendue",
+        "Expecting ':' delimiter": "deux-points attendus",
+        "Extra data": "contenu en trop après la fin du JSON",
+        "Unterminated string starting at": "texte non terminé",
+        "Invalid control character at": "caractère de contrôle interdit",
+    }
+    return known.get(msg, msg)
+
+
+def load_scenario(text: str | bytes) -> Scenario:
+    """A Scenario from JSON text or bytes; raises ScenarioError with every problem found."""
+    return scenario_from_data(parse_json(text))
+
+
+def scenario_to_data(scenario: Scenario) -> dict:
+    """The scenario as JSON-ready data (money as strings: exact)."""
+    return scenario.model_dump(mode="json")
+
+
+def dump_scenario(scenario: Scenario, indent: int | None = 2) -> str:
+    return json.dumps(scenario_to_data(scenario), ensure_ascii=False, indent=indent)

@@ -1,0 +1,144 @@
+"""The scenario format (``schema_version`` 1) as pydantic v2 models. Money is ``Decimal``.
+
+Input limits that are not rules of the guichet (longest project, largest amount, longest text)
+are sanity bounds of the simulator: they keep a mistyped or hostile file from exhausting memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from guichet.formatting import percent
+from guichet.rules import load_rules
+
+SCHEMA_VERSION = 1
+MAX_MONTH = 120  # ten years: a project timeline longer than that is a typing mistake
+MAX_AMOUNT = Decimal("1000000000000")  # one thousand billion euros
+MAX_TEXT = 300
+MAX_LINES = 20_000
+
+ApplicantKind = Literal["state_administration", "state_operator", "other"]
+Origin = Literal["physical", "other_internal_cloud", "unqualified_cloud", "trusted_cloud"]
+Target = Literal["pi", "nubo", "secnumcloud", "other"]
+Cloud = Literal["pi", "nubo"]
+Category = Literal["external_services", "internal_staff", "training", "hardware", "software",
+                   "cloud_resources", "functional_changes", "other"]
+Basis = Literal["ht", "ttc"]
+
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Month = Annotated[int, Field(ge=1, le=MAX_MONTH)]
+Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+AnyNumber = Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
+Rate = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Applicant(_Model):
+    name: Text | None = None
+    kind: ApplicantKind
+
+
+class Migration(_Model):
+    origin: Origin
+    target: Target
+    applications: list[Text] = Field(default_factory=list, max_length=1000)
+
+
+class Extension(_Model):
+    clouds: list[Cloud] = Field(min_length=1, max_length=2)
+    services: list[Text] = Field(default_factory=list, max_length=1000)
+    third_party_commitments: int = Field(ge=0, le=1000)
+
+    @field_validator("clouds")
+    @classmethod
+    def _distinct(cls, clouds: list[str]) -> list[str]:
+        if len(set(clouds)) != len(clouds):
+            raise PydanticCustomError("duplicate", "chaque cloud ne peut figurer qu’une fois")
+        return clouds
+
+
+class CostLine(_Model):
+    label: Text
+    category: Category
+    amount: Money
+    basis: Basis
+    vat_rate: Rate | None = None
+    start_month: Month
+    end_month: Month
+
+    @model_validator(mode="after")
+    def _months_in_order(self) -> "CostLine":
+        if self.end_month < self.start_month:
+            raise PydanticCustomError(
+                "months_order",
+                "le mois de fin ({end}) précède le mois de début ({start})",
+                {"end": self.end_month, "start": self.start_month},
+            )
+        return self
+
+    def effective_vat_rate(self) -> Decimal:
+        """The VAT rate applied to an HT amount: the line's own, else the rules' default."""
+        if self.vat_rate is not None:
+            return self.vat_rate
+        rules = load_rules()
+        if self.category in rules.values("vat_free_categories"):
+            return Decimal(0)
+        return rules.money("default_vat_rate")
+
+
+class Milestone(_Model):
+    label: Text
+    month: Month
+    impact: bool
+
+
+class ImpactIndicator(_Model):
+    name: Text
+    unit: Text = ""
+    baseline: AnyNumber | None = None
+    target: AnyNumber | None = None
+    month: Month | None = None
+
+
+class Indicators(_Model):
+    annual_savings_ttc: AnyNumber | None = None
+    agents_trained: int | None = Field(default=None, ge=0, le=10_000_000)
+    impact: list[ImpactIndicator] = Field(default_factory=list, max_length=100)
+
+
+def _default_rate() -> Decimal:
+    return load_rules().money("max_cofinancing_rate")
+
+
+class Scenario(_Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: Text
+    applicant: Applicant
+    migration: Migration | None = None
+    extension: Extension | None = None
+    start_date: dt.date
+    cost_lines: list[CostLine] = Field(default_factory=list, max_length=MAX_LINES)
+    milestones: list[Milestone] = Field(default_factory=list, max_length=1000)
+    requested_rate: Decimal = Field(default_factory=_default_rate, allow_inf_nan=False,
+                                    json_schema_extra={"default": "0.5"})
+    indicators: Indicators = Field(default_factory=Indicators)
+
+    @field_validator("requested_rate")
+    @classmethod
+    def _rate_within_cap(cls, rate: Decimal) -> Decimal:
+        cap = load_rules().money("max_cofinancing_rate")
+        if rate <= 0 or rate > cap:
+            raise PydanticCustomError(
+                "rate_cap",
+                "le taux demandé doit être supérieur à 0 % et au plus {cap} (taux maximal du guichet)",
+                {"cap": percent(cap, 2)},
+            )
+        return rate
