@@ -1,4 +1,5 @@
 """Command line: ``python -m guichet evaluate FILE|- [--format json|text] [--reading NAME]``,
+``python -m guichet export FILE|- --format xlsx|pdf|csv|md -o OUT [--reading NAME]``,
 ``python -m guichet schema``.
 
 Exit status: 0 when a scenario was evaluated (eligible or not), 2 on bad input, with one French
@@ -17,7 +18,7 @@ from guichet.evaluate import Evaluation, evaluate
 from guichet.formatting import eur, percent
 from guichet.loading import Problem, ScenarioError, load_scenario
 from guichet.models import Scenario
-from guichet.rules import UnknownReading, load_rules
+from guichet.rules import UnknownReading, impact_horizon, load_rules
 
 EXIT_BAD_INPUT = 2
 
@@ -55,7 +56,7 @@ def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
         row("Assiette éligible TTC", eur(e.eligible_base_ttc)),
         row(f"Cofinancement ({percent(e.requested_rate, 2)})", eur(e.cofinancing_ttc)),
         row("Reste à la charge du porteur", eur(e.own_contribution_ttc)),
-        row("Impact réel en moins de 6 mois", impact),
+        row(f"Impact réel en moins de {impact_horizon()} mois", impact),
         "",
     ]
     if not e.checks:
@@ -85,6 +86,44 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+EXPORT_FORMATS = ("xlsx", "pdf", "csv", "md")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from guichet.exports import export
+
+    fmt = args.format
+    if fmt is None:
+        suffix = Path(args.output).suffix.lower().lstrip(".")
+        fmt = {"markdown": "md"}.get(suffix, suffix)
+        if fmt not in EXPORT_FORMATS:
+            raise ScenarioError([Problem("", "format d’export à préciser avec --format "
+                                             f"({', '.join(EXPORT_FORMATS)})")])
+    scenario = load_scenario(_read_input(args.file))
+    evaluation = evaluate(scenario, reading=args.reading)
+    data = export(scenario, evaluation, fmt)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return 0
+    out = Path(args.output)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise ScenarioError([Problem("", f"impossible d’écrire {args.output} : "
+                                         f"{_os_reason(exc)}")]) from None
+    print(f"{out} écrit ({fmt}, {len(data)} octets).", file=sys.stderr)
+    return 0
+
+
+def _os_reason(exc: OSError) -> str:
+    import errno
+    reasons = {errno.ENOENT: "dossier introuvable", errno.EACCES: "permission refusée",
+               errno.EISDIR: "c’est un dossier", errno.ENOSPC: "disque plein",
+               errno.EROFS: "système de fichiers en lecture seule"}
+    return reasons.get(exc.errno, exc.strerror or str(exc))
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     schema = Scenario.model_json_schema()
     sys.stdout.write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
@@ -104,6 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--reading", choices=readings, default=None,
                     help="lecture de la phrase sur la taille du projet")
     ev.set_defaults(func=_cmd_evaluate)
+
+    ex = sub.add_parser("export", help="exporter le dossier d’un scénario (XLSX, PDF, CSV des "
+                                      "lignes de coût, Markdown)")
+    ex.add_argument("file", help="fichier JSON du scénario, ou - pour l’entrée standard")
+    ex.add_argument("--format", choices=EXPORT_FORMATS, default=None,
+                    help="format de l’export (par défaut : l’extension du fichier de sortie)")
+    ex.add_argument("-o", "--output", required=True,
+                    help="fichier à écrire (- pour la sortie standard)")
+    ex.add_argument("--reading", choices=readings, default=None,
+                    help="lecture de la phrase sur la taille du projet")
+    ex.set_defaults(func=_cmd_export)
 
     sc = sub.add_parser("schema", help="afficher le schéma JSON du format de scénario")
     sc.set_defaults(func=_cmd_schema)

@@ -57,3 +57,12 @@ def months(n: int) -> str:
 def month_label(n: int) -> str:
     """« M1 », « M12 »: month n of the project."""
     return f"M{n}"
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def escape_markdown(text: str) -> str:
+    """User text made inert in Markdown: every special character escaped, so a typed
+    ``[lien](http://…)``, ``![image](…)``, ``<b>`` or ``$x$`` shows as typed, never as markup."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", " ")

@@ -51,13 +51,36 @@ def path_of(loc: tuple) -> str:
 
 
 def _walk_nonfinite(value: Any, loc: tuple = ()) -> list[Problem]:
-    if isinstance(value, _NonFinite):
-        return [Problem(path_of(loc), f"valeur non finie ({value.text}) : un nombre fini est attendu")]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _walk_nonfinite(v, loc + (k,))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _walk_nonfinite(v, loc + (i,))]
-    return []
+    """Every NaN/Infinity marker in parsed JSON, with its path, in document order.
+
+    Iterative (an explicit stack), so a deeply nested document cannot exhaust Python's recursion
+    limit; only containers and markers are visited, so a large scenario is walked quickly."""
+    problems = []
+    stack = [(value, loc)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, _NonFinite):
+            problems.append(Problem(path_of(where),
+                                    f"valeur non finie ({node.text}) : un nombre fini est attendu"))
+        elif isinstance(node, dict):
+            stack.extend((v, where + (k,)) for k, v in reversed(node.items())
+                         if isinstance(v, _WALKED))
+        elif isinstance(node, list):
+            stack.extend((node[i], where + (i,)) for i in range(len(node) - 1, -1, -1)
+                         if isinstance(node[i], _WALKED))
+    return problems
+
+
+_WALKED = (dict, list, _NonFinite)
+
+
+def _shown(given: Any) -> str:
+    """The received value as shown in a message: short, never a container, never a repr of
+    Decimal (JSON numbers are parsed as Decimal)."""
+    if isinstance(given, (dict, list)):
+        return ""
+    shown = repr(str(given)) if isinstance(given, Decimal) else repr(given)
+    return shown[:57] + "…" if len(shown) > 60 else shown
 
 
 def _choices(ctx: dict) -> str:
@@ -68,9 +91,7 @@ def _choices(ctx: dict) -> str:
 def french_message(err: dict) -> str:
     """A French message for one pydantic error."""
     kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
-    shown = repr(given) if not isinstance(given, (dict, list)) else ""
-    if len(shown) > 60:
-        shown = shown[:57] + "…"
+    shown = _shown(given)
     messages = {
         "missing": "champ obligatoire manquant",
         "extra_forbidden": "champ inconnu du format de scénario",
@@ -92,6 +113,8 @@ def french_message(err: dict) -> str:
         "date_from_datetime_parsing": f"date attendue au format AAAA-MM-JJ (reçu {shown})",
         "date_parsing": f"date attendue au format AAAA-MM-JJ (reçu {shown})",
         "date_type": f"date attendue au format AAAA-MM-JJ (reçu {shown})",
+        "date_from_datetime_inexact": f"date attendue au format AAAA-MM-JJ, sans heure (reçu {shown})",
+        "string_unicode": "texte invalide (caractère Unicode incomplet)",
         "greater_than_equal": f"doit être supérieur ou égal à {ctx.get('ge')} (reçu {shown})",
         "greater_than": f"doit être supérieur à {ctx.get('gt')} (reçu {shown})",
         "less_than_equal": f"doit être inférieur ou égal à {ctx.get('le')} (reçu {shown})",
@@ -115,7 +138,7 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
         loc = tuple(err["loc"])
         if err["type"] == "literal_error" and loc == ("schema_version",):
             problems.append(Problem("schema_version",
-                                    f"version de format {err.get('input')!r} inconnue ; seule la "
+                                    f"version de format {_shown(err.get('input'))} inconnue ; seule la "
                                     f"version {SCHEMA_VERSION} est prise en charge"))
             continue
         problems.append(Problem(path_of(loc), french_message(err)))

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from guichet.formatting import percent
-from guichet.rules import load_rules
+from guichet.rules import Rules, load_rules
 
 SCHEMA_VERSION = 1
 MAX_MONTH = 120  # ten years: a project timeline longer than that is a typing mistake
@@ -84,14 +84,20 @@ class CostLine(_Model):
             )
         return self
 
-    def effective_vat_rate(self) -> Decimal:
+    def effective_vat_rate(self, rules: Rules | None = None) -> Decimal:
         """The VAT rate applied to an HT amount: the line's own, else the rules' default."""
         if self.vat_rate is not None:
             return self.vat_rate
-        rules = load_rules()
-        if self.category in rules.values("vat_free_categories"):
-            return Decimal(0)
-        return rules.money("default_vat_rate")
+        return default_vat_rate(self.category, rules)
+
+
+def default_vat_rate(category: str, rules: Rules | None = None) -> Decimal:
+    """The VAT rate of a line of ``category`` that gives none: 0 for the VAT-free categories
+    (agents' time), else the rules' default rate."""
+    rules = rules or load_rules()
+    if category in rules.values("vat_free_categories"):
+        return Decimal(0)
+    return rules.money("default_vat_rate")
 
 
 class Milestone(_Model):
@@ -118,6 +124,11 @@ def _default_rate() -> Decimal:
     return load_rules().money("max_cofinancing_rate")
 
 
+def _default_rate_in_schema(schema: dict) -> None:
+    """The JSON Schema shows the default rate, read from the rules (never written here)."""
+    schema["default"] = f"{_default_rate()}"
+
+
 class Scenario(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
     name: Text
@@ -128,7 +139,7 @@ class Scenario(_Model):
     cost_lines: list[CostLine] = Field(default_factory=list, max_length=MAX_LINES)
     milestones: list[Milestone] = Field(default_factory=list, max_length=1000)
     requested_rate: Decimal = Field(default_factory=_default_rate, allow_inf_nan=False,
-                                    json_schema_extra={"default": "0.5"})
+                                    json_schema_extra=_default_rate_in_schema)
     indicators: Indicators = Field(default_factory=Indicators)
 
     @field_validator("requested_rate")

@@ -114,3 +114,8 @@ def load_rules() -> Rules:
     """The rules shipped with the package (cached: the file never changes at run time)."""
     text = resources.files(__package__).joinpath(RULES_FILE).read_text(encoding="utf-8")
     return parse_rules(tomllib.loads(text))
+
+
+def impact_horizon() -> int:
+    """The impact horizon in months (« impact réel attendu en moins de 6 mois »)."""
+    return int(load_rules()["impact_horizon_months"].value)

@@ -1,0 +1,60 @@
+"""Side-by-side comparison of scenarios (pure: no Streamlit)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from guichet import labels
+from guichet.evaluate import Evaluation
+from guichet.formatting import eur, percent
+from guichet.models import Scenario
+from guichet.rules import impact_horizon
+
+ROWS = [
+    ("Statut", lambda s, e: e.status_label),
+    ("Coût total TTC", lambda s, e: eur(e.total_cost_ttc)),
+    ("Dépenses exclues", lambda s, e: eur(e.excluded_cost_ttc)),
+    ("Assiette éligible", lambda s, e: eur(e.eligible_base_ttc)),
+    ("Taux demandé", lambda s, e: percent(e.requested_rate, 2)),
+    ("Cofinancement", lambda s, e: eur(e.cofinancing_ttc)),
+    ("Reste à charge", lambda s, e: eur(e.own_contribution_ttc)),
+    (f"Impact en moins de {impact_horizon()} mois", lambda s, e: (
+        f"Oui (mois {e.first_impact_month})" if e.six_month_impact else "Non")),
+    ("Demandeur", lambda s, e: labels.APPLICANT_KINDS[s.applicant.kind]),
+    ("Cible de migration", lambda s, e: labels.TARGETS[s.migration.target] if s.migration else "—"),
+    ("Extension", lambda s, e: (", ".join(labels.CLOUDS[c] for c in s.extension.clouds)
+                                if s.extension else "—")),
+    ("Lignes de coût", lambda s, e: str(len(s.cost_lines))),
+    ("Points bloquants", lambda s, e: ", ".join(c.code for c in e.checks_of("blocking")) or "aucun"),
+    ("Réserves", lambda s, e: ", ".join(c.code for c in e.checks_of("warning")) or "aucune"),
+]
+
+
+def comparison_table(items: list[tuple[str, Scenario, Evaluation]]) -> pd.DataFrame:
+    """One row per figure or check, one column per scenario (columns named after the scenarios,
+    numbered when two share a name)."""
+    names = unique_names([name for name, _, _ in items])
+    data = {"": [label for label, _ in ROWS]}
+    for name, (_, s, e) in zip(names, items):
+        data[name] = [fn(s, e) for _, fn in ROWS]
+    return pd.DataFrame(data)
+
+
+def differences(items: list[tuple[str, Scenario, Evaluation]]) -> list[str]:
+    """The rows of the comparison whose values are not all the same, in words."""
+    table = comparison_table(items)
+    out = []
+    for _, row in table.iterrows():
+        values = list(row.iloc[1:])
+        if len(set(values)) > 1:
+            out.append(f"{row.iloc[0]} : " + " / ".join(f"{n} : {v}" for n, v in zip(table.columns[1:], values)))
+    return out
+
+
+def unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out

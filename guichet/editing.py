@@ -1,0 +1,151 @@
+"""Cost lines as rows of the editing grid, and back (pure: no Streamlit).
+
+The grid shows French labels; a half-filled row (no amount yet, no category…) is kept as a row,
+shown as incomplete, and left out of the scenario until it is complete.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from guichet import labels
+from guichet.loading import french_message
+from guichet.models import MAX_MONTH, CostLine, Milestone
+
+COLUMNS = ["label", "category", "amount", "basis", "vat", "start", "end"]
+CATEGORY_BY_LABEL = {v: k for k, v in labels.CATEGORIES.items()}
+BASIS_BY_LABEL = {v: k for k, v in labels.BASES.items()}
+COLUMN_LABELS = {
+    "label": "Libellé", "category": "Catégorie", "amount": "Montant (€)", "basis": "HT / TTC",
+    "vat": "TVA (%)", "start": "Mois de début", "end": "Mois de fin",
+}
+FIELD_TO_COLUMN = {"label": "label", "category": "category", "amount": "amount", "basis": "basis",
+                   "vat_rate": "vat", "start_month": "start", "end_month": "end"}
+
+
+@dataclass(frozen=True)
+class IncompleteRow:
+    number: int  # 1-based, as the user sees the grid
+    reason: str
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value))
+
+
+def line_to_row(line: CostLine) -> dict:
+    return {
+        "label": line.label,
+        "category": labels.CATEGORIES[line.category],
+        "amount": float(line.amount),
+        "basis": labels.BASES[line.basis],
+        "vat": float(line.vat_rate * 100) if line.vat_rate is not None else None,
+        "start": line.start_month,
+        "end": line.end_month,
+    }
+
+
+def rows_from_lines(lines: list[CostLine]) -> list[dict]:
+    return [line_to_row(line) for line in lines]
+
+
+def row_to_line(row: dict) -> CostLine | str:
+    """A CostLine, or the French reason why the row is not (yet) a valid line."""
+    missing = [COLUMN_LABELS[c] for c in ("category", "amount") if _blank(row.get(c))]
+    if missing:
+        return "à compléter : " + ", ".join(missing)
+    category = CATEGORY_BY_LABEL.get(row["category"], row["category"])
+    basis = BASIS_BY_LABEL.get(row.get("basis") or "HT", row.get("basis"))
+    try:
+        amount = _decimal(row["amount"])
+        vat = None if _blank(row.get("vat")) else _decimal(row["vat"]) / 100
+    except (InvalidOperation, ValueError):
+        return "montant ou TVA illisible"
+    start = 1 if _blank(row.get("start")) else row["start"]
+    end = start if _blank(row.get("end")) else row["end"]
+    label = "" if _blank(row.get("label")) else str(row["label"])
+    try:
+        return CostLine(label=label or labels.CATEGORIES.get(category, "Ligne"), category=category,
+                        amount=amount, basis=basis, vat_rate=vat,
+                        start_month=int(start), end_month=int(end))
+    except (ValidationError, ValueError, TypeError) as exc:
+        if isinstance(exc, ValidationError):
+            parts = []
+            for err in exc.errors(include_url=False):
+                field = err["loc"][0] if err["loc"] else ""
+                column = COLUMN_LABELS.get(FIELD_TO_COLUMN.get(field, ""), "")
+                parts.append(f"{column} : {french_message(err)}" if column else french_message(err))
+            return "; ".join(parts)
+        return "valeur illisible"
+
+
+def lines_from_rows(rows: list[dict]) -> tuple[list[CostLine], list[IncompleteRow]]:
+    lines, incomplete = [], []
+    for i, row in enumerate(rows, start=1):
+        result = row_to_line(row)
+        if isinstance(result, CostLine):
+            lines.append(result)
+        elif not all(_blank(row.get(c)) for c in COLUMNS):
+            incomplete.append(IncompleteRow(i, result))
+        else:
+            incomplete.append(IncompleteRow(i, "ligne vide"))
+    return lines, incomplete
+
+
+def apply_editor_delta(base_rows: list[dict], delta: dict | None,
+                       columns: tuple[str, ...] | list[str] = tuple(COLUMNS)) -> list[dict]:
+    """Apply a data editor's cumulative state ({edited_rows, added_rows, deleted_rows}, positions
+    relative to ``base_rows``) and return the resulting rows (a new list)."""
+    delta = delta or {}
+    rows = [dict(r) for r in base_rows]
+    for index, changes in (delta.get("edited_rows") or {}).items():
+        i = int(index)
+        if 0 <= i < len(rows):
+            rows[i].update({k: v for k, v in changes.items() if k in columns})
+    deleted = {int(i) for i in (delta.get("deleted_rows") or [])}
+    rows = [r for i, r in enumerate(rows) if i not in deleted]
+    for added in delta.get("added_rows") or []:
+        row = {c: None for c in columns}
+        row.update({k: v for k, v in added.items() if k in columns})
+        rows.append(row)
+    return rows
+
+
+MONTH_RANGE = (1, MAX_MONTH)
+
+
+MILESTONE_COLUMNS = ["label", "month", "impact"]
+MILESTONE_LABELS = {"label": "Jalon", "month": "Mois", "impact": "Apporte un impact réel"}
+
+
+def milestone_rows(milestones) -> list[dict]:
+    return [{"label": m.label, "month": m.month, "impact": m.impact} for m in milestones]
+
+
+def milestones_from_rows(rows: list[dict]):
+    """(milestones, incomplete rows): a row needs a month; an empty label becomes « Jalon N »."""
+    out, incomplete = [], []
+    for i, row in enumerate(rows, start=1):
+        if _blank(row.get("month")):
+            if not all(_blank(row.get(c)) for c in ("label", "month")):
+                incomplete.append(IncompleteRow(i, "à compléter : Mois"))
+            continue
+        try:
+            out.append(Milestone(label=("" if _blank(row.get("label")) else str(row["label"])) or f"Jalon {i}",
+                                 month=int(row["month"]), impact=bool(row.get("impact") or False)))
+        except (ValidationError, ValueError, TypeError) as exc:
+            reason = (french_message(exc.errors()[0]) if isinstance(exc, ValidationError)
+                      else "valeur illisible")
+            incomplete.append(IncompleteRow(i, reason))
+    return out, incomplete

@@ -1,0 +1,1038 @@
+"""Export the dossier: XLSX workbook, CSV of cost lines, Markdown summary, printable PDF.
+
+The same functions are behind the app's download buttons and ``python -m guichet export``.
+
+- :func:`export_xlsx` — sheets « Synthèse », « Lignes de coût », « Contrôles », « Calendrier »,
+  « Indicateurs ». The totals of the summary are Excel formulas over the lines sheet (``SUM``,
+  ``SUMIF``, ``ROUND``, ``ROUNDDOWN``, ``IF``) next to the simulator's own value, so an
+  instructor can audit them.
+- :func:`export_csv` — the cost lines, ``;`` separator, UTF-8 with BOM, decimal comma.
+- :func:`export_markdown` — the summary as Markdown.
+- :func:`export_pdf` — a one-to-two-page A4 summary (key figures, status in words, checks with
+  advice, the charts of :mod:`guichet.charts` rendered with vl-convert, rules version and date).
+
+Text the user typed is data, never a formula (CSV/formula injection): in CSV a value starting
+with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with an apostrophe; in XLSX
+every text is written as a text cell (``data_type 's'``, with Excel's « quote prefix »), never
+as a formula.
+
+Pure functions; no Streamlit.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from guichet import labels
+from guichet.evaluate import Check, Evaluation
+from guichet.formatting import NBSP, eur, escape_markdown, month_label, number, percent
+from guichet.models import Scenario
+from guichet.rules import Rules, load_rules
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+LINES_SHEET = "Lignes de coût"
+SUMMARY_SHEET = "Synthèse"
+CHECKS_SHEET = "Contrôles"
+CALENDAR_SHEET = "Calendrier"
+INDICATORS_SHEET = "Indicateurs"
+
+#: Columns of the lines sheet and of the CSV export (they re-import as cost lines).
+LINE_COLUMNS = ("Libellé", "Catégorie", "Base", "Montant saisi", "Taux de TVA", "Montant HT",
+                "Montant de TVA", "Montant TTC", "Assiette", "Mois de début", "Mois de fin")
+IN_BASE = "Éligible"
+OUT_OF_BASE = "Exclue"
+
+MONEY_FORMAT = '#,##0.00\\ "€"'
+INT_FORMAT = "#,##0"
+
+DISCLAIMER = ("Simulation indicative établie à partir de la page publique du guichet : seule "
+              "l’instruction du dossier par la DINUM fait foi.")
+
+
+# --- small shared helpers -----------------------------------------------------------------------
+
+def neutralise(text: str) -> str:
+    """A CSV cell that no spreadsheet will run as a formula: text starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return gets a leading apostrophe."""
+    text = str(text)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def csv_decimal(value: Decimal) -> str:
+    """« 150000,00 »: decimal comma, no thousands separator (Excel-fr reads it as a number)."""
+    return f"{Decimal(value):f}".replace(".", ",")
+
+
+def csv_rate(rate: Decimal) -> str:
+    """« 20 % », « 5,5 % »."""
+    pct = (Decimal(rate) * 100).normalize()
+    return f"{pct:f}".replace(".", ",") + " %"
+
+
+def _now() -> dt.datetime:
+    try:
+        from zoneinfo import ZoneInfo
+        return dt.datetime.now(ZoneInfo("Europe/Paris")).replace(tzinfo=None)
+    except Exception:  # pragma: no cover - no time zone database
+        return dt.datetime.now()
+
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+             "octobre", "novembre", "décembre")
+
+
+def french_date(d: dt.date) -> str:
+    """« 4 janvier 2027 », « 1er mars 2027 »."""
+    day = "1er" if d.day == 1 else str(d.day)
+    return f"{day} {MONTHS_FR[d.month - 1]} {d.year}"
+
+
+def french_datetime(d: dt.datetime) -> str:
+    """« 29 novembre 2025 à 22 h 40 »."""
+    return f"{french_date(d)} à {d.hour} h {d.minute:02d}"
+
+
+def month_period(start: dt.date, month: int) -> str:
+    """The calendar month of project month ``month`` (month 1 = the start date's month)."""
+    index = start.month - 1 + month - 1
+    return f"{MONTHS_FR[index % 12]} {start.year + index // 12}"
+
+
+def six_month_text(e: Evaluation, rules: Rules | None = None) -> str:
+    horizon = int((rules or load_rules())["impact_horizon_months"].value)
+    if e.first_impact_month is None:
+        return "Non : aucun jalon n’apporte d’impact réel"
+    answer = "Oui" if e.six_month_impact else "Non"
+    return (f"{answer} : premier jalon d’impact au mois {e.first_impact_month} "
+            f"(horizon : mois {horizon})")
+
+
+def severity_word(severity: str) -> str:
+    return labels.SEVERITIES[severity]
+
+
+def operations_text(s: Scenario) -> list[str]:
+    out = []
+    if s.migration is not None:
+        m = s.migration
+        apps = f" ; applications : {', '.join(m.applications)}" if m.applications else ""
+        out.append(f"Migration : {labels.ORIGINS[m.origin]} → {labels.TARGETS[m.target]}{apps}")
+    if s.extension is not None:
+        x = s.extension
+        clouds = " et ".join(labels.CLOUDS[c] for c in x.clouds)
+        services = f" ; services : {', '.join(x.services)}" if x.services else ""
+        out.append(f"Extension des offres {clouds}{services} ; {x.third_party_commitments} "
+                   "engagement(s) formalisé(s) de ministère tiers")
+    return out or ["Aucune opération décrite"]
+
+
+def applicant_text(s: Scenario) -> str:
+    kind = labels.APPLICANT_KINDS[s.applicant.kind]
+    return f"{s.applicant.name} ({kind})" if s.applicant.name else kind
+
+
+def _key_figures(e: Evaluation) -> list[tuple[str, str]]:
+    return [
+        ("Coût total TTC", eur(e.total_cost_ttc)),
+        ("Dépenses exclues de l’assiette", eur(e.excluded_cost_ttc)),
+        ("Assiette éligible TTC", eur(e.eligible_base_ttc)),
+        ("Taille du projet retenue", eur(e.project_size_ttc)),
+        ("Taux de cofinancement demandé", percent(e.requested_rate, 2)),
+        ("Cofinancement potentiel", eur(e.potential_cofinancing_ttc)),
+        ("Cofinancement", eur(e.cofinancing_ttc)),
+        ("Reste à la charge du porteur", eur(e.own_contribution_ttc)),
+    ]
+
+
+def _severity_counts(e: Evaluation) -> str:
+    parts = []
+    for sev, one, many in (("blocking", "point bloquant", "points bloquants"),
+                           ("warning", "réserve", "réserves"),
+                           ("info", "information", "informations")):
+        n = len(e.checks_of(sev))
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts) if parts else "aucun contrôle à signaler"
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+def _line_rows(e: Evaluation) -> list[list[str]]:
+    return [[neutralise(ln.label), ln.category_label, labels.BASES[ln.basis], csv_decimal(ln.amount),
+             csv_rate(ln.vat_rate), csv_decimal(ln.ht), csv_decimal(ln.vat), csv_decimal(ln.ttc),
+             OUT_OF_BASE if ln.excluded else IN_BASE, str(ln.start_month), str(ln.end_month)]
+            for ln in e.lines]
+
+
+def export_csv(scenario: Scenario, evaluation: Evaluation) -> bytes:
+    """The cost lines as CSV for Excel-fr: ``;``, UTF-8 with BOM, decimal comma, CRLF. User
+    text is neutralised (:func:`neutralise`). The file re-imports with
+    :func:`guichet.imports.import_cost_lines`."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(LINE_COLUMNS)
+    writer.writerows(_line_rows(evaluation))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# --- Markdown -------------------------------------------------------------------------------------
+
+def _md(text: Any) -> str:
+    return escape_markdown(str(text))
+
+
+def export_markdown(scenario: Scenario, evaluation: Evaluation, *,
+                    exported_at: dt.datetime | None = None) -> str:
+    """A Markdown summary: figures, status, six-month flag, checks with advice and source, cost
+    lines, rules version and date. User text is escaped (never markup)."""
+    e, s, rules = evaluation, scenario, load_rules()
+    when = exported_at or _now()
+    out = [f"# {_md(s.name)}", "",
+           f"Simulation — {rules.title} ({rules.publisher}).", "",
+           f"- Demandeur : {_md(applicant_text(s))}"]
+    out += [f"- {_md(op)}" for op in operations_text(s)]
+    out += [f"- Début du projet : {french_date(s.start_date)}",
+            f"- Lecture de la taille du projet : {e.reading_label}", "",
+            f"## Statut : {e.status_label}", "",
+            f"{_severity_counts(e).capitalize()}.", "",
+            f"Impact réel en moins de 6 mois : {six_month_text(e, rules)}.", "",
+            "## Chiffres clés", "", "| Indicateur | Montant |", "|---|---:|"]
+    out += [f"| {label} | {value} |" for label, value in _key_figures(e)]
+    out += ["", "## Contrôles", ""]
+    if not e.checks:
+        out.append("Aucun contrôle à signaler.")
+    for c in e.checks:
+        mark = " (hypothèse du simulateur)" if c.assumption else ""
+        out.append(f"- **{severity_word(c.severity)}** — {c.message}")
+        if c.advice:
+            out.append(f"  - Conseil : {c.advice}")
+        out.append(f"  - Source{mark} : « {c.source} »")
+    out += ["", "## Dépenses par catégorie", "", "| Catégorie | Assiette | Lignes | Montant TTC |",
+            "|---|---|---:|---:|"]
+    for c in e.by_category:
+        if c.lines:
+            out.append(f"| {c.label} | {'Exclue' if c.excluded else 'Éligible'} | {c.lines} | "
+                       f"{eur(c.ttc)} |")
+    out += ["", "## Lignes de coût", "",
+            "| Libellé | Catégorie | Saisi | HT | TVA | TTC | Assiette | Mois |",
+            "|---|---|---:|---:|---:|---:|---|---|"]
+    for ln in e.lines:
+        months = (month_label(ln.start_month) if ln.start_month == ln.end_month
+                  else f"{month_label(ln.start_month)} à {month_label(ln.end_month)}")
+        out.append(f"| {_md(ln.label)} | {ln.category_label} | {eur(ln.amount)} "
+                   f"{labels.BASES[ln.basis]} | {eur(ln.ht)} | {percent(ln.vat_rate, 2)} | "
+                   f"{eur(ln.ttc)} | {'Exclue' if ln.excluded else 'Éligible'} | {months} |")
+    if s.milestones:
+        out += ["", "## Jalons", "", "| Jalon | Mois | Impact réel |", "|---|---|---|"]
+        for m in sorted(s.milestones, key=lambda m: m.month):
+            out.append(f"| {_md(m.label)} | {month_label(m.month)} "
+                       f"({month_period(s.start_date, m.month)}) | {'Oui' if m.impact else 'Non'} |")
+    ind = s.indicators
+    out += ["", "## Indicateurs", "",
+            f"- Économies annuelles TTC : "
+            f"{eur(ind.annual_savings_ttc) if ind.annual_savings_ttc is not None else 'non renseignées'}",
+            f"- Agents formés : "
+            f"{number(ind.agents_trained) if ind.agents_trained is not None else 'non renseigné'}"]
+    for i in ind.impact:
+        out.append(f"- {_md(i.name)} : {_num(i.baseline)} → {_num(i.target)} {_md(i.unit)}"
+                   + (f" ({month_label(i.month)})" if i.month else ""))
+    out += ["", "---", "",
+            f"Règles {e.rules_version} — {rules.source_label}. Exporté le {french_datetime(when)}.",
+            "", DISCLAIMER, ""]
+    return "\n".join(out)
+
+
+def _num(value: Decimal | None) -> str:
+    return "—" if value is None else number(value, decimals=6)
+
+
+# --- XLSX -----------------------------------------------------------------------------------------
+
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _xl_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+class _Sheet:
+    """A little writer over an openpyxl worksheet: text is always a text cell."""
+
+    def __init__(self, ws, styles: dict):
+        self.ws = ws
+        self.st = styles
+        self.row = 1
+
+    def put(self, row: int, col: int, value: Any, *, fmt: str | None = None, style: str | None = None):
+        cell = self.ws.cell(row=row, column=col)
+        if isinstance(value, str):
+            cell.value = value
+            cell.data_type = "s"  # text, even when it starts with « = »: never a formula
+            if value.startswith(FORMULA_TRIGGERS):
+                cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+        elif isinstance(value, bool):
+            cell.value = "Oui" if value else "Non"
+        else:
+            cell.value = value
+        if fmt:
+            cell.number_format = fmt
+        if style:
+            self.st[style](cell)
+        return cell
+
+    def formula(self, row: int, col: int, text: str, *, fmt: str | None = None,
+                style: str | None = None):
+        assert text.startswith("=")
+        cell = self.ws.cell(row=row, column=col)
+        cell.value = text
+        cell.data_type = "f"
+        if fmt:
+            cell.number_format = fmt
+        if style:
+            self.st[style](cell)
+        return cell
+
+    def header(self, row: int, titles: list[str]) -> None:
+        for i, title in enumerate(titles, start=1):
+            self.put(row, i, title, style="header")
+
+    def widths(self, *widths: float) -> None:
+        from openpyxl.utils import get_column_letter
+        for i, w in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = w
+
+
+def _styles() -> dict[str, Callable]:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    blue = PatternFill("solid", fgColor="000091")
+    light = PatternFill("solid", fgColor="ECECFE")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def header(c):
+        c.font = Font(bold=True, color="FFFFFF")
+        c.fill = blue
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+
+    def title(c):
+        c.font = Font(bold=True, size=14, color="000091")
+
+    def subtitle(c):
+        c.font = Font(bold=True, size=12, color="161616")
+
+    def bold(c):
+        c.font = Font(bold=True)
+
+    def total(c):
+        c.font = Font(bold=True)
+        c.fill = light
+
+    def wrapped(c):
+        c.alignment = wrap
+
+    def mention(c):
+        c.font = Font(italic=True, color="666666")
+        c.alignment = wrap
+
+    return {"header": header, "title": title, "subtitle": subtitle, "bold": bold, "total": total,
+            "wrap": wrapped, "mention": mention}
+
+
+def _status_fill(status: str):
+    from openpyxl.styles import PatternFill
+    colour = {"eligible": "B8FEC9", "eligible_with_reservations": "FFE9E6",
+              "ineligible": "FFE9E9"}[status]
+    return PatternFill("solid", fgColor=colour)
+
+
+def _rate_format(rate: Decimal) -> str:
+    digits = max(0, -(Decimal(rate) * 100).normalize().as_tuple().exponent)
+    return "0" + ("." + "0" * min(digits, 4) if digits else "") + "\\ %"
+
+
+def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
+                exported_at: dt.datetime | None = None) -> bytes:
+    """The dossier as an XLSX workbook (see the module's docstring)."""
+    from openpyxl import Workbook
+
+    e, s, rules = evaluation, scenario, load_rules()
+    when = exported_at or _now()
+    styles = _styles()
+    wb = Workbook()
+    summary = _Sheet(wb.active, styles)
+    summary.ws.title = SUMMARY_SHEET
+    lines = _Sheet(wb.create_sheet(LINES_SHEET), styles)
+    checks = _Sheet(wb.create_sheet(CHECKS_SHEET), styles)
+    calendar = _Sheet(wb.create_sheet(CALENDAR_SHEET), styles)
+    indicators = _Sheet(wb.create_sheet(INDICATORS_SHEET), styles)
+
+    # « Lignes de coût »: one row per line; HT, VAT and TTC as formulas over the entered amount
+    lines.header(1, list(LINE_COLUMNS))
+    for r, ln in enumerate(e.lines, start=2):
+        lines.put(r, 1, ln.label, style="wrap")
+        lines.put(r, 2, ln.category_label)
+        lines.put(r, 3, labels.BASES[ln.basis])
+        lines.put(r, 4, ln.amount, fmt=MONEY_FORMAT)
+        lines.put(r, 5, ln.vat_rate, fmt=_rate_format(ln.vat_rate))
+        lines.formula(r, 6, f'=IF(C{r}="HT",ROUND(D{r},2),IF(E{r}=0,H{r},ROUND(H{r}/(1+E{r}),2)))',
+                      fmt=MONEY_FORMAT)
+        lines.formula(r, 7, f"=ROUND(H{r}-F{r},2)", fmt=MONEY_FORMAT)
+        lines.formula(r, 8, f'=IF(C{r}="HT",ROUND(D{r}*(1+E{r}),2),ROUND(D{r},2))', fmt=MONEY_FORMAT)
+        lines.put(r, 9, OUT_OF_BASE if ln.excluded else IN_BASE)
+        lines.put(r, 10, ln.start_month)
+        lines.put(r, 11, ln.end_month)
+    last = max(len(e.lines) + 1, 2)
+    lines.widths(50, 30, 7, 16, 11, 16, 15, 16, 10, 9, 9)
+    lines.ws.freeze_panes = "B2"
+    if e.lines:
+        lines.ws.auto_filter.ref = f"A1:K{last}"
+
+    L = _quote(LINES_SHEET)
+    col = {name: f"{L}!${letter}$2:${letter}${last}"
+           for name, letter in (("category", "B"), ("ttc", "H"), ("base", "I"))}
+
+    # « Synthèse »
+    ws = summary
+    ws.put(1, 1, f"{rules.title} — synthèse du scénario", style="title")
+    ws.put(2, 1, s.name, style="subtitle")
+    ws.put(3, 1, DISCLAIMER, style="mention")
+    ws.ws.merge_cells("A3:D3")
+    ws.header(5, ["Indicateur", "Valeur (formule du classeur)", "Valeur du simulateur",
+                  "Comment est-ce calculé ?"])
+    x = e.explanations
+    R = {}  # name -> row
+    rows: list[tuple[str, str, str | None, Any, str, str]] = []
+    # (key, label, formula, engine value, format, explanation)
+    size_ref = "{total}" if rules.reading(e.reading).size_measure == "total_cost" else "{base}"
+    rows = [
+        ("total", "Coût total TTC", f"=SUM({col['ttc']})", e.total_cost_ttc, MONEY_FORMAT,
+         x["total_cost_ttc"].formula),
+        ("excluded", "Dépenses exclues de l’assiette",
+         f'=SUMIF({col["base"]},"{OUT_OF_BASE}",{col["ttc"]})', e.excluded_cost_ttc, MONEY_FORMAT,
+         x["excluded_cost_ttc"].formula),
+        ("base", "Assiette éligible TTC", "=ROUND({total}-{excluded},2)", e.eligible_base_ttc,
+         MONEY_FORMAT, x["eligible_base_ttc"].formula),
+        ("size", "Taille du projet retenue", "=" + size_ref, e.project_size_ttc, MONEY_FORMAT,
+         x["project_size_ttc"].formula),
+        ("rate", "Taux de cofinancement demandé", None, e.requested_rate,
+         _rate_format(e.requested_rate), x["requested_rate"].formula),
+        ("potential", "Cofinancement potentiel", "=ROUNDDOWN(ROUND({rate}*{base},9),2)",
+         e.potential_cofinancing_ttc, MONEY_FORMAT,
+         x["potential_cofinancing_ttc"].formula + " L’arrondi intérieur à 9 décimales efface "
+         "les erreurs de représentation binaire du tableur avant l’arrondi au centime inférieur."),
+        ("status", "Statut", None, e.status_label, None, x["status"].formula),
+        ("cofinancing", "Cofinancement",
+         f'=IF({{status}}={_xl_string(labels.STATUSES["ineligible"])},0,{{potential}})',
+         e.cofinancing_ttc, MONEY_FORMAT, x["cofinancing_ttc"].formula),
+        ("own", "Reste à la charge du porteur", "=ROUND({total}-{cofinancing},2)",
+         e.own_contribution_ttc, MONEY_FORMAT, x["own_contribution_ttc"].formula),
+        ("training", "Formation et acculturation TTC",
+         f'=SUMIF({col["category"]},{_xl_string(labels.CATEGORIES["training"])},{col["ttc"]})',
+         e.training_cost_ttc, MONEY_FORMAT, "Somme des lignes TTC de la catégorie « Formation et "
+                                            "acculturation »."),
+        ("training_share", "Part de la formation dans l’assiette",
+         '=IF({base}=0,"—",{training}/{base})',
+         (e.training_cost_ttc / e.eligible_base_ttc) if e.eligible_base_ttc else "—",
+         "0.0\\ %", x["training_share"].formula),
+        ("six", "Impact réel en moins de 6 mois", None, "Oui" if e.six_month_impact else "Non",
+         None, six_month_text(e, rules)),
+    ]
+    first = 6
+    for i, (key, *_rest) in enumerate(rows):
+        R[key] = first + i
+    refs = {k: f"B{v}" for k, v in R.items()}
+    for key, label, formula, value, fmt, explanation in rows:
+        r = R[key]
+        ws.put(r, 1, label, style="bold")
+        if formula is None:
+            ws.put(r, 2, value, fmt=fmt)
+        else:
+            ws.formula(r, 2, formula.format(**refs), fmt=fmt)
+        ws.put(r, 3, value, fmt=fmt)
+        ws.put(r, 4, explanation, style="wrap")
+    ws.ws.cell(R["status"], 2).fill = _status_fill(e.status)
+    ws.ws.cell(R["status"], 3).fill = _status_fill(e.status)
+
+    r = first + len(rows) + 1
+    ws.put(r, 1, "Contexte", style="subtitle")
+    context = [
+        ("Scénario", s.name),
+        ("Demandeur", applicant_text(s)),
+        *(("Opération", op) for op in operations_text(s)),
+        ("Début du projet", french_date(s.start_date)),
+        ("Statut et contrôles", f"{e.status_label} ({_severity_counts(e)})"),
+        ("Lecture de la taille du projet", f"{e.reading_label} ({e.reading})"),
+        ("Version des règles", e.rules_version),
+        ("Page source", rules.source_label),
+        ("Déposer le projet", rules.apply_url),
+        ("Date de l’export", french_datetime(when)),
+    ]
+    for label, value in context:
+        r += 1
+        ws.put(r, 1, label, style="bold")
+        ws.put(r, 2, value, style="wrap")
+        ws.ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=4)
+
+    r += 2
+    ws.put(r, 1, "Dépenses par catégorie", style="subtitle")
+    r += 1
+    ws.header(r, ["Catégorie", "Montant TTC (formule)", "Montant TTC (simulateur)",
+                  "Assiette ; nombre de lignes"])
+    cat_first = r + 1
+    for c in e.by_category:
+        r += 1
+        ws.put(r, 1, c.label)
+        ws.formula(r, 2, f"=SUMIF({col['category']},A{r},{col['ttc']})", fmt=MONEY_FORMAT)
+        ws.put(r, 3, c.ttc, fmt=MONEY_FORMAT)
+        ws.put(r, 4, f"{'Exclue' if c.excluded else 'Éligible'} ; {c.lines} ligne(s)")
+    r += 1
+    ws.put(r, 1, "Total", style="total")
+    ws.formula(r, 2, f"=SUM(B{cat_first}:B{r - 1})", fmt=MONEY_FORMAT, style="total")
+    ws.put(r, 3, e.total_cost_ttc, fmt=MONEY_FORMAT, style="total")
+    ws.widths(36, 24, 22, 90)
+    ws.ws.freeze_panes = "A6"
+
+    # « Contrôles »
+    checks.header(1, ["Gravité", "Code", "Message", "Conseil", "Règle", "Hypothèse du simulateur",
+                      "Phrase de la page source"])
+    for r, c in enumerate(e.checks, start=2):
+        checks.put(r, 1, severity_word(c.severity), style="bold")
+        checks.put(r, 2, c.code)
+        checks.put(r, 3, c.message, style="wrap")
+        checks.put(r, 4, c.advice or "", style="wrap")
+        checks.put(r, 5, rules[c.rule].title if c.rule in rules.rules else c.rule, style="wrap")
+        checks.put(r, 6, "Oui" if c.assumption else "Non")
+        checks.put(r, 7, c.source, style="wrap")
+    if not e.checks:
+        checks.put(2, 1, "Aucun contrôle à signaler.")
+    checks.widths(13, 28, 60, 60, 30, 12, 70)
+    checks.ws.freeze_panes = "A2"
+
+    # « Calendrier »
+    cal = calendar
+    cal.put(1, 1, "Jalons", style="subtitle")
+    cal.header(2, ["Jalon", "Mois du projet", "Mois calendaire", "Apporte un impact réel"])
+    r = 2
+    for m in sorted(s.milestones, key=lambda m: m.month):
+        r += 1
+        cal.put(r, 1, m.label, style="wrap")
+        cal.put(r, 2, m.month)
+        cal.put(r, 3, month_period(s.start_date, m.month))
+        cal.put(r, 4, "Oui" if m.impact else "Non")
+    if not s.milestones:
+        r += 1
+        cal.put(r, 1, "Aucun jalon saisi.")
+    r += 1
+    cal.put(r, 1, six_month_text(e, rules), style="mention")
+    cal.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
+    r += 2
+    cal.put(r, 1, "Dépenses mensuelles (TTC, réparties également sur les mois de chaque ligne)",
+            style="subtitle")
+    r += 1
+    cal.header(r, ["Mois du projet", "Mois calendaire", "Dans l’assiette éligible",
+                   "Exclues de l’assiette", "Total du mois", "Cumul"])
+    month_first = r + 1
+    for m in e.monthly_schedule:
+        r += 1
+        cal.put(r, 1, month_label(m.month))
+        cal.put(r, 2, month_period(s.start_date, m.month))
+        cal.put(r, 3, m.eligible_ttc, fmt=MONEY_FORMAT)
+        cal.put(r, 4, m.excluded_ttc, fmt=MONEY_FORMAT)
+        cal.put(r, 5, m.total_ttc, fmt=MONEY_FORMAT)
+        cal.put(r, 6, m.cumulative_ttc, fmt=MONEY_FORMAT)
+    if e.monthly_schedule:
+        r += 1
+        cal.put(r, 1, "Total", style="total")
+        cal.put(r, 2, "", style="total")
+        for c_ in (3, 4, 5):
+            letter = "CDE"[c_ - 3]
+            cal.formula(r, c_, f"=SUM({letter}{month_first}:{letter}{r - 1})", fmt=MONEY_FORMAT,
+                        style="total")
+        cal.put(r, 6, "", style="total")
+    cal.widths(44, 18, 22, 22, 18, 18)
+
+    # « Indicateurs »
+    ind = s.indicators
+    ic = indicators
+    ic.put(1, 1, "Indicateurs obligatoires", style="subtitle")
+    ic.put(2, 1, "Économies annuelles induites (TTC)", style="bold")
+    ic.put(2, 2, ind.annual_savings_ttc if ind.annual_savings_ttc is not None else "non renseignées",
+           fmt=MONEY_FORMAT if ind.annual_savings_ttc is not None else None)
+    ic.put(3, 1, "Agents formés et travaillant dans un contexte Cloud", style="bold")
+    ic.put(3, 2, ind.agents_trained if ind.agents_trained is not None else "non renseigné",
+           fmt=INT_FORMAT if ind.agents_trained is not None else None)
+    ic.put(5, 1, "Indicateurs d’impact", style="subtitle")
+    ic.header(6, ["Indicateur", "Unité", "Mesure actuelle", "Cible", "Mois de la cible"])
+    r = 6
+    for i in ind.impact:
+        r += 1
+        ic.put(r, 1, i.name, style="wrap")
+        ic.put(r, 2, i.unit)
+        ic.put(r, 3, i.baseline if i.baseline is not None else "—")
+        ic.put(r, 4, i.target if i.target is not None else "—")
+        ic.put(r, 5, month_label(i.month) if i.month else "—")
+    if not ind.impact:
+        ic.put(r + 1, 1, "Aucun indicateur d’impact saisi.")
+    ic.put(r + 2, 1, rules["impact_indicators_required"].source, style="mention")
+    ic.ws.merge_cells(start_row=r + 2, start_column=1, end_row=r + 2, end_column=5)
+    ic.widths(50, 24, 16, 16, 16)
+
+    wb.properties.title = f"Synthèse — {s.name}"[:255]
+    wb.properties.creator = "Simulateur du guichet « Adoption du Cloud de confiance »"
+    wb.properties.language = "fr-FR"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation"),
+             Path("/usr/share/fonts/dejavu"), Path("/usr/share/fonts/TTF"))
+FONT_FILES = (("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"),
+              ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf"))
+
+# DSFR colours
+BLUE_FRANCE = (0, 0, 145)
+TITLE_GREY = (22, 22, 22)
+TEXT_GREY = (58, 58, 58)
+MENTION_GREY = (102, 102, 102)
+BORDER_GREY = (229, 229, 229)
+STATUS_COLOURS = {  # (text-safe colour, background)
+    "eligible": ((24, 117, 60), (184, 254, 201)),
+    "eligible_with_reservations": ((179, 64, 0), (255, 233, 230)),
+    "ineligible": ((206, 5, 0), (255, 233, 233)),
+}
+SEVERITY_COLOURS = {"blocking": (206, 5, 0), "warning": (179, 64, 0), "info": (0, 99, 203)}
+
+#: Characters replaced when the font lacks them (the last resort is « ? »).
+_FALLBACK_CHARS = {"\u202f": "\u00a0", "\u2009": " ", "\u2212": "-", "’": "'", "‘": "'",
+                   "…": "...", "≤": "<=", "≥": ">=", "→": "->", "—": "-", "–": "-", "€": "EUR",
+                   "œ": "oe", "Œ": "OE", "«": '"', "»": '"'}
+
+
+def find_font() -> tuple[Path, Path, Path] | None:
+    """(regular, bold, italic) TTF files of a Unicode font on this system, or None."""
+    for directory in FONT_DIRS:
+        for names in FONT_FILES:
+            paths = tuple(directory / n for n in names)
+            if all(p.is_file() for p in paths):
+                return paths  # type: ignore[return-value]
+    return None
+
+
+@dataclass
+class _PdfLevel:
+    """How much the PDF shows; lowered until it fits on two pages."""
+
+    sources: bool = True
+    charts: tuple[str, ...] = ("funding", "categories", "timeline", "monthly")
+    chart_scale: float = 1.0
+
+
+#: Largest height of each chart in the PDF (mm), before the level's scale.
+CHART_HEIGHTS = {"funding": 42.0, "categories": 60.0, "timeline": 75.0, "monthly": 72.0}
+CHART_TITLES = {"funding": "Financement du projet (TTC)", "categories": "Coûts par catégorie (TTC)",
+                "timeline": "Calendrier du projet",
+                "monthly": "Dépenses mensuelles et cumulées (TTC)"}
+
+_LEVELS = (
+    _PdfLevel(),
+    _PdfLevel(sources=False),
+    _PdfLevel(sources=False, chart_scale=0.8),
+    _PdfLevel(sources=False, chart_scale=0.65),
+    _PdfLevel(sources=False, charts=("funding", "categories", "timeline"), chart_scale=0.65),
+    _PdfLevel(sources=False, charts=("funding", "categories"), chart_scale=0.65),
+    _PdfLevel(sources=False, charts=()),
+)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", png[16:24])
+
+
+def render_chart_png(chart: Any, width_px: int = 520, scale: float = 2.0) -> bytes:
+    """An altair chart as PNG bytes (vl-convert), at a fixed width (the app's charts leave the
+    width to their container)."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    if not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        spec["width"] = width_px
+    spec.setdefault("background", "white")
+    version = None
+    schema = str(spec.get("$schema", ""))
+    if "/v" in schema:
+        major_minor = ".".join(schema.rsplit("/v", 1)[1].split(".")[:2])
+        known = vlc.get_vegalite_versions()
+        if major_minor in known:
+            version = major_minor
+    kwargs = {"vl_version": version} if version else {}
+    return vlc.vegalite_to_png(spec, scale=scale, **kwargs)
+
+
+def _chart_images(scenario: Scenario, evaluation: Evaluation) -> dict[str, bytes]:
+    """PNG of each chart of :mod:`guichet.charts` that exists and renders; the others are left
+    out (the PDF still has every figure in words)."""
+    try:
+        from guichet import charts
+    except Exception:
+        return {}
+    makers = {
+        "funding": ("funding_split_chart", lambda f: f(evaluation), 520),
+        "categories": ("costs_by_category_chart", lambda f: f(evaluation), 520),
+        "timeline": ("timeline_chart", lambda f: f(scenario, evaluation), 720),
+        "monthly": ("monthly_spend_chart", lambda f: f(evaluation), 720),
+    }
+    # a chart with nothing to draw would only say so: the PDF leaves it out
+    if not evaluation.lines:
+        makers = {k: v for k, v in makers.items()
+                  if k == "timeline" and scenario.milestones}
+    out = {}
+    for key, (name, call, width) in makers.items():
+        maker = getattr(charts, name, None)
+        if maker is None:
+            continue
+        try:
+            out[key] = render_chart_png(call(maker), width_px=width)
+        except Exception:  # a chart that fails to render is left out, never the whole PDF
+            continue
+    return out
+
+
+def export_pdf(scenario: Scenario, evaluation: Evaluation, *,
+               exported_at: dt.datetime | None = None, charts: bool = True) -> bytes:
+    """A printable A4 summary in French on one or two pages: status in words, key figures,
+    six-month flag, the checks with their advice, the charts, rules version and date.
+
+    If everything does not fit on two pages, the sources of the checks, then the size and number
+    of charts, are reduced until it does."""
+    images = _chart_images(scenario, evaluation) if charts else {}
+    when = exported_at or _now()
+    font = find_font()
+    pdf_bytes = b""
+    for level in _LEVELS:
+        pdf = _SummaryPdf(scenario, evaluation, when, font, level, images)
+        pdf.build()
+        pdf_bytes = bytes(pdf.output())
+        if pdf.pages_count <= 2:
+            break
+    return pdf_bytes
+
+
+def _make_pdf_class():
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    class SummaryPdf(FPDF):
+        def __init__(self, scenario, evaluation, when, font, level, images):
+            super().__init__(orientation="P", unit="mm", format="A4")
+            self.scn, self.ev, self.when, self.level, self.images = (scenario, evaluation, when,
+                                                                  level, images)
+            self.rules = load_rules()
+            self.set_margins(15, 16, 15)
+            self.set_auto_page_break(True, margin=18)
+            self.set_title(f"Synthèse — {scenario.name}")
+            self.set_author("Simulateur du guichet « Adoption du Cloud de confiance »")
+            self.set_lang("fr-FR")
+            if font:
+                regular, bold, italic = font
+                self.add_font("Sans", "", str(regular))
+                self.add_font("Sans", "B", str(bold))
+                self.add_font("Sans", "I", str(italic))
+                self._family = "Sans"
+                self._glyphs = _cmap(regular)
+            else:
+                self._family = "helvetica"
+                self.core_fonts_encoding = "windows-1252"
+                self._glyphs = None
+            self.alias_nb_pages("{nb}")
+
+        def multi_cell(self, *args, **kwargs):
+            kwargs.setdefault("align", "L")  # ragged right: justified French text gets holes
+            return super().multi_cell(*args, **kwargs)
+
+        # text that the font can draw
+        def tx(self, text: str) -> str:
+            text = str(text)
+            if self._glyphs is None:
+                return "".join(ch if _cp1252(ch) else _FALLBACK_CHARS.get(ch, "?") for ch in text)
+            return "".join(ch if ord(ch) in self._glyphs or ch in "\n\t"
+                           else _FALLBACK_CHARS.get(ch, "?") for ch in text)
+
+        def use_font(self, size: float, style: str = "", colour=TEXT_GREY):
+            self.set_font(self._family, style, size)
+            self.set_text_color(*colour)
+
+        def header(self):
+            self.set_fill_color(*BLUE_FRANCE)
+            self.rect(0, 0, 210, 9, style="F")
+            self.set_xy(15, 2)
+            self.use_font(8, "B", (255, 255, 255))
+            self.cell(0, 5, self.tx(f"Simulation — {self.rules.title} (DINUM, FTAP)"))
+            self.set_y(14)
+
+        def footer(self):
+            self.set_y(-14)
+            self.set_draw_color(*BORDER_GREY)
+            self.line(15, self.get_y(), 195, self.get_y())
+            self.use_font(7, "", MENTION_GREY)
+            self.set_y(-13)
+            self.multi_cell(
+                150, 3.4,
+                self.tx(f"Règles {self.ev.rules_version} — page DINUM du "
+                       f"{french_date(self.rules.source_date)} — exporté le "
+                       f"{french_datetime(self.when)}. {DISCLAIMER}"),
+                new_x=XPos.RIGHT, new_y=YPos.TOP)
+            self.set_xy(165, -13)
+            self.cell(30, 3.4, self.tx(f"Page {self.page_no()}/{{nb}}"), align="R")
+
+        # --- blocks -----------------------------------------------------------------------------
+
+        def build(self):
+            self.add_page()
+            self.title_block()
+            self.status_block()
+            self.figures_block()
+            self.checks_block()
+            self.charts_block()
+            self.lines_note()
+
+        def title_block(self):
+            s, e = self.scn, self.ev
+            self.use_font(16, "B", TITLE_GREY)
+            self.multi_cell(0, 7.5, self.tx(s.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.ln(1)
+            self.use_font(9, "", TEXT_GREY)
+            info = [f"Demandeur : {applicant_text(s)}", *operations_text(s),
+                    f"Début du projet : {french_date(s.start_date)} — lecture : {e.reading_label}"]
+            for line in info:
+                self.multi_cell(0, 4.4, self.tx(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.ln(2.5)
+
+        def status_block(self):
+            e = self.ev
+            colour, background = STATUS_COLOURS[e.status]
+            x, y = self.l_margin, self.get_y()
+            width = self.epw
+            self.set_fill_color(*background)
+            lines = [(f"Statut : {e.status_label}", 13, "B", colour),
+                     (_severity_counts(e).capitalize() + ".", 9, "", TITLE_GREY),
+                     (f"Impact réel en moins de 6 mois : {six_month_text(e, self.rules)}.", 9, "",
+                      TITLE_GREY)]
+            height = 4 + 6.5 + 4.6 * 2 + 1
+            self.rect(x, y, width, height, style="F")
+            self.set_fill_color(*colour)
+            self.rect(x, y, 1.6, height, style="F")
+            self.set_xy(x + 5, y + 2)
+            for text, size, style, col in lines:
+                self.use_font(size, style, col)
+                self.cell(width - 8, 6.5 if size > 10 else 4.6, self.tx(text),
+                          new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.set_y(y + height + 4)
+
+        def figures_block(self):
+            e = self.ev
+            self.heading("Chiffres clés")
+            cards = [("Coût total TTC", eur(e.total_cost_ttc)),
+                     ("Assiette éligible TTC", eur(e.eligible_base_ttc)),
+                     (f"Cofinancement ({percent(e.requested_rate, 2)})", eur(e.cofinancing_ttc)),
+                     ("Reste à la charge du porteur", eur(e.own_contribution_ttc))]
+            gap = 3
+            w = (self.epw - gap * 3) / 4
+            y = self.get_y()
+            for i, (label, value) in enumerate(cards):
+                x = self.l_margin + i * (w + gap)
+                self.set_fill_color(245, 245, 254)
+                self.set_draw_color(202, 202, 251)
+                self.rect(x, y, w, 17, style="DF")
+                self.set_xy(x + 2.5, y + 2.2)
+                self.use_font(7.5, "", TEXT_GREY)
+                self.cell(w - 5, 4, self.tx(label))
+                self.set_xy(x + 2.5, y + 8)
+                self.use_font(12 if len(value) < 16 else 10.5, "B", BLUE_FRANCE)
+                self.cell(w - 5, 6, self.tx(value))
+            self.set_y(y + 17 + 3)
+            # the details, in a two-column table
+            details = [
+                ("Dépenses exclues de l’assiette", eur(e.excluded_cost_ttc)),
+                ("Taille du projet retenue", eur(e.project_size_ttc)),
+                ("Cofinancement potentiel", eur(e.potential_cofinancing_ttc)),
+                ("Formation et acculturation", eur(e.training_cost_ttc)),
+            ]
+            self.use_font(8.5, "", TEXT_GREY)
+            half = (self.epw - 6) / 2
+            for i in range(0, len(details), 2):
+                y = self.get_y()
+                for j, (label, value) in enumerate(details[i:i + 2]):
+                    x = self.l_margin + j * (half + 6)
+                    self.set_xy(x, y)
+                    self.use_font(8.5, "", TEXT_GREY)
+                    self.cell(half - 32, 5, self.tx(label))
+                    self.use_font(8.5, "B", TITLE_GREY)
+                    self.cell(32, 5, self.tx(value), align="R")
+                self.set_draw_color(*BORDER_GREY)
+                self.line(self.l_margin, y + 5, self.l_margin + self.epw, y + 5)
+                self.set_y(y + 5.6)
+            self.ln(3)
+
+        def heading(self, title: str):
+            if self.get_y() > self.page_break_trigger - 20:
+                self.add_page()
+            self.use_font(11.5, "B", BLUE_FRANCE)
+            self.cell(0, 6.5, self.tx(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_draw_color(*BLUE_FRANCE)
+            self.line(self.l_margin, self.get_y(), self.l_margin + 24, self.get_y())
+            self.ln(2)
+
+        def checks_block(self):
+            e = self.ev
+            self.heading("Contrôles")
+            if not e.checks:
+                self.use_font(9, "", TEXT_GREY)
+                self.multi_cell(0, 4.6, self.tx("Aucun contrôle à signaler."),
+                                new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                self.ln(2)
+                return
+            for c in e.checks:
+                self.check_item(c)
+            self.ln(1)
+
+        def check_item(self, c: Check):
+            if self.get_y() > self.page_break_trigger - 14:
+                self.add_page()
+            indent = 22
+            y = self.get_y()
+            self.use_font(8, "B", SEVERITY_COLOURS[c.severity])
+            self.set_xy(self.l_margin, y)
+            self.cell(indent - 2, 4.6, self.tx(severity_word(c.severity)))
+            self.set_xy(self.l_margin + indent, y)
+            self.use_font(9, "B", TITLE_GREY)
+            self.multi_cell(self.epw - indent, 4.6, self.tx(c.message),
+                            new_x=XPos.LEFT, new_y=YPos.NEXT)
+            if c.advice:
+                self.use_font(8.5, "", TEXT_GREY)
+                self.multi_cell(self.epw - indent, 4.2, self.tx(f"Conseil : {c.advice}"),
+                                new_x=XPos.LEFT, new_y=YPos.NEXT)
+            if self.level.sources:
+                mark = " (hypothèse du simulateur)" if c.assumption else ""
+                self.use_font(7.5, "I", MENTION_GREY)
+                self.multi_cell(self.epw - indent, 3.7, self.tx(f"Source{mark} : « {c.source} »"),
+                                new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.set_x(self.l_margin)
+            self.ln(1.6)
+
+        def charts_block(self):
+            present = [k for k in self.level.charts if k in self.images]
+            first = True
+            for k in present:
+                png = self.images[k]
+                w_px, h_px = _png_size(png)
+                max_h = CHART_HEIGHTS[k] * self.level.chart_scale
+                w = self.epw
+                h = w * h_px / w_px
+                if h > max_h:
+                    h = max_h
+                    w = h * w_px / h_px
+                room = self.page_break_trigger - self.get_y() - (12 if first else 0)
+                if h > room:
+                    if room >= 0.75 * h:  # a little smaller rather than a half-empty page
+                        w, h = w * room / h, room
+                    else:
+                        self.add_page()
+                if first:
+                    self.heading("Graphiques")
+                    first = False
+                x = self.l_margin + (self.epw - w) / 2
+                self.image(io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h,
+                           alt_text=self.tx(CHART_TITLES[k]))
+                self.set_y(self.get_y() + h + 3)
+            self.ln(1)
+
+        def lines_note(self):
+            e = self.ev
+            if self.get_y() > self.page_break_trigger - 8:
+                return
+            self.use_font(7.5, "I", MENTION_GREY)
+            sources = ("" if self.level.sources else
+                       " et la phrase de la page source de chaque contrôle")
+            self.multi_cell(0, 3.6, self.tx(
+                f"{len(e.lines)} ligne(s) de coût. Le détail ligne par ligne (HT, TVA, TTC), les "
+                f"formules des totaux, le calendrier mensuel, les indicateurs{sources} sont dans "
+                "l’export XLSX du même scénario."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    return SummaryPdf
+
+
+_PDF_CLASS = None
+
+
+def _SummaryPdf(*args):
+    global _PDF_CLASS
+    if _PDF_CLASS is None:
+        _PDF_CLASS = _make_pdf_class()
+    return _PDF_CLASS(*args)
+
+
+def _cp1252(ch: str) -> bool:
+    try:
+        ch.encode("cp1252")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _cmap(path: Path) -> set[int] | None:
+    try:
+        from fontTools.ttLib import TTFont
+        with TTFont(str(path), lazy=True) as f:
+            return set(f.getBestCmap())
+    except Exception:  # pragma: no cover - fontTools comes with fpdf2
+        return None
+
+
+# --- one entry point ------------------------------------------------------------------------------
+
+FORMATS = {"xlsx": export_xlsx, "pdf": export_pdf, "csv": export_csv, "md": export_markdown}
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+    "md": "text/markdown",
+}
+
+
+def export(scenario: Scenario, evaluation: Evaluation, fmt: str, *,
+           exported_at: dt.datetime | None = None) -> bytes:
+    """The dossier in ``fmt`` (xlsx, pdf, csv, md) as bytes (Markdown in UTF-8)."""
+    if fmt == "csv":
+        return export_csv(scenario, evaluation)
+    if fmt == "md":
+        return export_markdown(scenario, evaluation, exported_at=exported_at).encode("utf-8")
+    if fmt == "xlsx":
+        return export_xlsx(scenario, evaluation, exported_at=exported_at)
+    if fmt == "pdf":
+        return export_pdf(scenario, evaluation, exported_at=exported_at)
+    raise ValueError(f"format d’export inconnu : {fmt!r} ; formats possibles : {', '.join(FORMATS)}")
+
+
+def export_filename(scenario: Scenario, fmt: str) -> str:
+    """« synthese-migration-de-l-application-….xlsx »: a safe file name for a download."""
+    import re
+    import unicodedata
+    text = unicodedata.normalize("NFKD", scenario.name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].strip("-") or "scenario"
+    return f"synthese-{slug}.{fmt}"

@@ -1,0 +1,57 @@
+"""Tables shown beside the figures, with French strings (pure: no Streamlit)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from guichet import labels
+from guichet.evaluate import Evaluation
+from guichet.formatting import eur, percent
+
+
+def lines_table(e: Evaluation) -> pd.DataFrame:
+    """Each counted cost line with its HT, VAT and TTC, and whether it is in the eligible base."""
+    return pd.DataFrame(
+        [{
+            "N°": line.index + 1,
+            "Libellé": line.label,
+            "Catégorie": line.category_label,
+            "HT": eur(line.ht),
+            "TVA": percent(line.vat_rate, 2),
+            "TTC": eur(line.ttc),
+            "Assiette": "exclue" if line.excluded else "éligible",
+            "Mois": f"{line.start_month} à {line.end_month}",
+        } for line in e.lines],
+        columns=["N°", "Libellé", "Catégorie", "HT", "TVA", "TTC", "Assiette", "Mois"],
+    )
+
+
+def rule_value_text(rule) -> str:
+    """A rule's value in French: amounts in euros, rates in percent, codes as labels."""
+    vocab = {**labels.APPLICANT_KINDS, **labels.ORIGINS, **labels.CATEGORIES,
+             "pi": "PI", "nubo": "NUBO", "secnumcloud": "Offre qualifiée SecNumCloud",
+             "migration": "Migration", "extension": "Extension",
+             "annual_savings_ttc": "Économies induites", "agents_trained": "Agents formés"}
+    value = rule.value
+    if isinstance(value, list):
+        return ", ".join(vocab.get(v, v) for v in value)
+    if rule.unit == "€ TTC":
+        return eur(Decimal(str(value)), cents=False) + " TTC"
+    if rule.unit in ("taux", "part de l’assiette éligible"):
+        return percent(Decimal(str(value)))
+    return f"{value} {rule.unit}".strip()
+
+
+def rules_table(rules) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{
+            "Règle": r.title,
+            "Valeur": rule_value_text(r),
+            "Origine": "Hypothèse du simulateur" if r.assumption else "Page du guichet",
+            "Phrase de la page": r.source + (f" — {r.note}" if r.note else ""),
+            "En vigueur depuis": f"{r.in_force:%d/%m/%Y}",
+            "Identifiant": r.id,
+        } for r in rules.rules.values()],
+    )

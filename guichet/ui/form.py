@@ -1,0 +1,85 @@
+"""Widget callbacks that write the form's values into the workspace's scenario."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import streamlit as st
+
+from guichet import form
+from guichet.editing import apply_editor_delta, milestone_rows, milestones_from_rows
+from guichet.loading import ScenarioError
+from guichet.ui import state
+
+
+def widget_key(name: str) -> str:
+    """Keys change with the scenario's entry and version, so a new scenario resets the widgets."""
+    e = state.workspace().current
+    return f"w.{e.id}.{e.version}.{name}"
+
+
+def _apply(change: Callable[[], Any]) -> None:
+    try:
+        state.workspace().update(change())
+    except ScenarioError as exc:
+        st.session_state["form_error"] = "Erreur : " + " ; ".join(str(p) for p in exc.problems)
+
+
+def on_field(path: str, name: str, convert: Callable[[Any], Any] = lambda v: v) -> None:
+    value = convert(st.session_state[widget_key(name)])
+    _apply(lambda: form.set_field(state.scenario(), path, value))
+
+
+def on_operations() -> None:
+    mig = st.session_state[widget_key("op_migration")]
+    ext = st.session_state[widget_key("op_extension")]
+    _apply(lambda: form.set_operations(state.scenario(), mig, ext))
+
+
+def show_form_error() -> None:
+    message = st.session_state.pop("form_error", None)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def editor_key() -> str:
+    e = state.workspace().current
+    return f"lines.{e.id}.{e.version}"
+
+
+def editor_base() -> list[dict]:
+    """The grid's stable input: reset to the current rows whenever the grid's own state is gone
+    (first display, or back from another page), so base + the grid's edits = the rows."""
+    key = editor_key()
+    base_key = f"{key}.base"
+    if key not in st.session_state or base_key not in st.session_state:
+        st.session_state[base_key] = [dict(r) for r in state.workspace().current.rows]
+    return st.session_state[base_key]
+
+
+def on_grid_edit() -> None:
+    key = editor_key()
+    rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key))
+    state.workspace().set_rows(rows)
+
+
+def milestone_editor_key() -> str:
+    e = state.workspace().current
+    return f"milestones.{e.id}.{e.version}"
+
+
+def milestone_base() -> list[dict]:
+    key = milestone_editor_key()
+    base_key = f"{key}.base"
+    if key not in st.session_state or base_key not in st.session_state:
+        st.session_state[base_key] = milestone_rows(state.scenario().milestones)
+    return st.session_state[base_key]
+
+
+def on_milestone_edit() -> None:
+    key = milestone_editor_key()
+    rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key),
+                              columns=("label", "month", "impact"))
+    milestones, incomplete = milestones_from_rows(rows)
+    st.session_state["milestones_incomplete"] = incomplete
+    state.workspace().update(state.scenario().model_copy(update={"milestones": milestones}))

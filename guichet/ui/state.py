@@ -1,0 +1,78 @@
+"""The session's single source of truth: one Workspace in ``st.session_state["workspace"]``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from guichet.evaluate import Evaluation, evaluate
+from guichet.loading import ScenarioError
+from guichet.models import Scenario
+from guichet.presets import blank_scenario, load_preset
+from guichet.sharing import decode_scenario, share_url
+from guichet.workspace import Workspace
+
+KEY = "workspace"
+FLASH = "flash_messages"
+
+
+def workspace() -> Workspace:
+    if KEY not in st.session_state:
+        ws = Workspace()
+        ws.add(load_preset("migration-pi"))
+        st.session_state[KEY] = ws
+    return st.session_state[KEY]
+
+
+def scenario() -> Scenario:
+    return workspace().scenario
+
+
+def current_evaluation() -> Evaluation:
+    ws = workspace()
+    return evaluate(ws.scenario, reading=ws.reading)
+
+
+def flash(kind: str, text: str) -> None:
+    """A message to show once, at the top of the next page run (kind: success|error|info)."""
+    st.session_state.setdefault(FLASH, []).append((kind, text))
+
+
+def show_flash() -> None:
+    for kind, text in st.session_state.pop(FLASH, []):
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[kind](text)
+
+
+def load_preset_into_workspace(preset_id: str) -> None:
+    scenario = load_preset(preset_id)
+    workspace().add(scenario)
+    flash("success", f"Succès : exemple « {scenario.name} » chargé.")
+
+
+def new_blank() -> None:
+    workspace().add(blank_scenario())
+    flash("success", "Succès : nouveau projet vide créé.")
+
+
+def handle_share_link() -> None:
+    """Load the scenario of a ``?s=`` link once per distinct link; a bad link loads nothing."""
+    token = st.query_params.get("s")
+    if not token or st.session_state.get("_share_token_seen") == token:
+        return
+    st.session_state["_share_token_seen"] = token
+    try:
+        scenario = decode_scenario(token)
+    except ScenarioError as exc:
+        details = " ; ".join(str(p) for p in exc.problems[:5])
+        flash("error", f"Erreur : le lien de partage n’a pas pu être ouvert ({details}). "
+                       "Aucun scénario n’a été chargé : le scénario affiché est inchangé.")
+        return
+    workspace().add(scenario)
+    flash("success", f"Succès : scénario « {scenario.name} » ouvert depuis le lien de partage.")
+
+
+def share_link() -> tuple[str | None, str | None]:
+    """(link, None), or (None, the French reason) when the scenario is too large for a link."""
+    try:
+        return share_url(st.context.url or "", scenario()), None
+    except ScenarioError as exc:
+        return None, " ; ".join(str(p) for p in exc.problems)

@@ -1,0 +1,107 @@
+"""The session's scenarios (pure: no Streamlit).
+
+A workspace holds several named scenarios — one is current — and the reading in force. Each entry
+keeps the rows of its cost-line grid (which may include incomplete rows) next to its scenario, whose
+cost lines are always the complete rows. ``version`` changes whenever the scenario is replaced from
+outside the grid and form (preset, file, link, import), so the pages rebuild their widgets from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from guichet.editing import IncompleteRow, lines_from_rows, rows_from_lines
+from guichet.models import Scenario
+from guichet.rules import load_rules
+
+MAX_ENTRIES = 12
+
+
+@dataclass
+class Entry:
+    id: int
+    scenario: Scenario
+    rows: list[dict]
+    incomplete: list[IncompleteRow] = field(default_factory=list)
+    version: int = 0
+
+
+@dataclass
+class Workspace:
+    entries: list[Entry] = field(default_factory=list)
+    current_id: int = 0
+    reading: str = field(default_factory=lambda: load_rules().default_reading)
+    next_id: int = 1
+
+    @property
+    def current(self) -> Entry:
+        for e in self.entries:
+            if e.id == self.current_id:
+                return e
+        raise LookupError("no current scenario")
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.current.scenario
+
+    def get(self, entry_id: int) -> Entry:
+        for e in self.entries:
+            if e.id == entry_id:
+                return e
+        raise LookupError(entry_id)
+
+    def add(self, scenario: Scenario, switch: bool = True) -> Entry:
+        """Add a scenario (a preset, a file, a link) as a new entry; the oldest goes beyond the cap."""
+        entry = Entry(id=self.next_id, scenario=scenario, rows=rows_from_lines(scenario.cost_lines))
+        self.next_id += 1
+        self.entries.append(entry)
+        while len(self.entries) > MAX_ENTRIES:
+            dropped = next(e for e in self.entries if e.id != entry.id)
+            self.entries.remove(dropped)
+        if switch or len(self.entries) == 1:
+            self.current_id = entry.id
+        return entry
+
+    def replace(self, scenario: Scenario) -> None:
+        """Replace the current scenario from outside the grid: rows rebuilt, widgets reset."""
+        e = self.current
+        e.scenario = scenario
+        e.rows = rows_from_lines(scenario.cost_lines)
+        e.incomplete = []
+        e.version += 1
+
+    def update(self, scenario: Scenario) -> None:
+        """A form field changed: the widgets already show it, the rows are unchanged."""
+        self.current.scenario = scenario
+
+    def set_rows(self, rows: list[dict]) -> None:
+        """The grid changed: complete rows become the scenario's cost lines."""
+        e = self.current
+        lines, incomplete = lines_from_rows(rows)
+        e.rows = rows
+        e.incomplete = incomplete
+        e.scenario = e.scenario.model_copy(update={"cost_lines": lines})
+
+    def duplicate(self) -> Entry:
+        source = self.current
+        copy = source.scenario.model_copy(update={"name": f"{source.scenario.name} (copie)"}, deep=True)
+        entry = self.add(copy)
+        entry.rows = [dict(r) for r in source.rows]
+        entry.incomplete = list(source.incomplete)
+        return entry
+
+    def rename(self, name: str) -> None:
+        name = name.strip()
+        if name:
+            self.update(Scenario.model_validate({**self.scenario.model_dump(), "name": name}))
+
+    def delete(self, entry_id: int) -> None:
+        if len(self.entries) <= 1:
+            return
+        self.entries = [e for e in self.entries if e.id != entry_id]
+        if self.current_id == entry_id:
+            self.current_id = self.entries[-1].id
+
+    def switch(self, entry_id: int) -> None:
+        self.get(entry_id)
+        self.current_id = entry_id

@@ -1,0 +1,68 @@
+"""Accueil: what the guichet funds, for whom, how much; one-click presets."""
+
+import streamlit as st
+
+from guichet.formatting import eur, percent
+from guichet.presets import list_presets
+from guichet.rules import load_rules
+from guichet.ui import router, state
+
+rules = load_rules()
+router.ensure_frame()
+state.show_flash()
+
+st.title("Simulateur du guichet « Adoption du Cloud de confiance »")
+st.markdown(
+    "Vous préparez un dossier pour le guichet de financement de la DINUM (Fonds pour la "
+    "transformation de l’action publique) ? Saisissez vos lignes de coût, vos opérations et votre "
+    "cible : le simulateur dit tout de suite si le projet est éligible, son assiette, le "
+    "cofinancement, votre reste à charge et pourquoi — chaque chiffre renvoie à la phrase de la "
+    "page officielle.")
+
+c1, c2, c3 = st.columns(3)
+with c1:
+    with st.container(border=True):
+        st.markdown("#### Pour qui ?")
+        st.markdown("Les **administrations d’État** et les **opérateurs de l’État**.")
+        st.caption(f"« {rules['eligible_applicants'].source} »")
+with c2:
+    with st.container(border=True):
+        st.markdown("#### Quels projets ?")
+        st.markdown(
+            "**Migrer des applications** vers PI, NUBO ou une offre commerciale qualifiée "
+            "SecNumCloud, et/ou **étendre les offres** de services des clouds interministériels "
+            "PI et NUBO (avec au moins un ministère tiers engagé).")
+        st.caption(f"« {rules['trusted_targets'].source} »")
+with c3:
+    with st.container(border=True):
+        st.markdown("#### Combien ?")
+        st.markdown(
+            f"Jusqu’à **{percent(rules.money('max_cofinancing_rate'))}** du coût du projet, pour "
+            f"des projets de **{eur(rules.money('min_project_ttc'), cents=False)} à "
+            f"{eur(rules.money('max_project_ttc'), cents=False)} TTC**, avec au moins "
+            f"**{eur(rules.money('min_eligible_ttc'), cents=False)} TTC** éligibles. Les projets à "
+            f"impact réel en moins de {rules['impact_horizon_months'].value} mois sont privilégiés.")
+        st.caption(f"« {rules['min_project_ttc'].source} »")
+
+st.subheader("Commencer")
+st.markdown("Chargez un exemple réaliste en un clic, ou partez d’un projet vide. "
+            "Chaque exemple s’ajoute aux scénarios de la session.")
+presets = list_presets()
+cols = st.columns(len(presets) + 1)
+for col, preset in zip(cols, presets):
+    with col:
+        if st.button(preset.title, key=f"preset_{preset.id}", width="stretch"):
+            state.load_preset_into_workspace(preset.id)
+            st.switch_page("pages/simulateur.py")
+with cols[-1]:
+    if st.button("Nouveau projet vide", key="preset_blank", icon=":material/add:", width="stretch"):
+        state.new_blank()
+        st.switch_page("pages/simulateur.py")
+
+st.divider()
+st.markdown(
+    f"Prêt à déposer ? Le dépôt se fait sur Démarches simplifiées : "
+    f"[Déposer votre projet]({rules.apply_url}). Une question : {rules.contact}.")
+st.caption(
+    f"Simulateur non officiel : il applique la page « {rules.title} » ({rules.source_label}). "
+    "Seule l’instruction du dossier par la DINUM fait foi.")

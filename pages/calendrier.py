@@ -1,0 +1,52 @@
+"""Calendrier et impact: milestones, the six-month flag, the timeline and the monthly spend."""
+
+import pandas as pd
+import streamlit as st
+
+from guichet import charts
+from guichet.editing import MILESTONE_COLUMNS, MILESTONE_LABELS
+from guichet.models import MAX_MONTH
+from guichet.rules import load_rules
+from guichet.ui import components, form, router, state
+
+rules = load_rules()
+router.ensure_frame()
+state.show_flash()
+horizon = rules["impact_horizon_months"].value
+
+st.title("Calendrier et impact")
+st.markdown(f"« {rules['impact_horizon_months'].source} » Indiquez vos jalons et ceux qui "
+            f"apportent un impact réel (mise en production, décommissionnement…) : un jalon "
+            f"d’impact au plus tard au mois {horizon} compte comme un impact en moins de "
+            f"{horizon} mois.")
+
+evaluation = state.current_evaluation()
+components.status_banner(evaluation)
+
+st.subheader("Jalons")
+base = pd.DataFrame(form.milestone_base(), columns=MILESTONE_COLUMNS).astype(
+    {"label": "string", "month": "Int64", "impact": "boolean"})
+st.data_editor(
+    base, key=form.milestone_editor_key(), on_change=form.on_milestone_edit, num_rows="dynamic",
+    hide_index=True, width="stretch",
+    alt="Tableau des jalons : libellé, mois du projet, apporte un impact réel",
+    column_config={
+        "label": st.column_config.TextColumn(MILESTONE_LABELS["label"], max_chars=300, width="large"),
+        "month": st.column_config.NumberColumn(MILESTONE_LABELS["month"], min_value=1,
+                                               max_value=MAX_MONTH, step=1, required=True),
+        "impact": st.column_config.CheckboxColumn(MILESTONE_LABELS["impact"], default=False),
+    })
+for row in st.session_state.get("milestones_incomplete", []):
+    st.warning(f"Attention : jalon {row.number} non enregistré ({row.reason}).",
+               icon=":material/edit_note:")
+
+scenario = state.scenario()
+st.subheader("Chronologie")
+st.altair_chart(charts.timeline_chart(scenario, evaluation), theme=None, width="stretch")
+with st.expander("Données de la chronologie (tableau)"):
+    st.dataframe(charts.timeline_table(scenario, evaluation), hide_index=True, width="stretch")
+
+st.subheader("Dépenses mensuelles et cumulées")
+st.altair_chart(charts.monthly_spend_chart(evaluation), theme=None, width="stretch")
+with st.expander("Données des dépenses mensuelles (tableau)"):
+    st.dataframe(charts.monthly_spend_table(evaluation), hide_index=True, width="stretch")

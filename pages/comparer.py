@@ -1,0 +1,60 @@
+"""Comparer: the session's scenarios — duplicate, rename, delete, switch — and 2 to 4 side by side."""
+
+import streamlit as st
+
+from guichet import charts
+from guichet.compare import comparison_table, differences, unique_names
+from guichet.evaluate import evaluate
+from guichet.ui import router, state
+
+router.ensure_frame()
+state.show_flash()
+ws = state.workspace()
+
+st.title("Comparer des scénarios")
+st.markdown("Les exemples chargés, les fichiers ouverts et les liens suivis s’ajoutent aux scénarios "
+            "de la session. Dupliquez le scénario en cours pour essayer une variante.")
+
+st.subheader("Scénarios de la session")
+ids = [e.id for e in ws.entries]
+names = dict(zip(ids, unique_names([e.scenario.name for e in ws.entries])))
+
+
+def _switch() -> None:
+    ws.switch(st.session_state["compare_current"])
+
+
+st.selectbox("Scénario en cours", options=ids, index=ids.index(ws.current_id),
+             format_func=names.get, key="compare_current", on_change=_switch)
+c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
+with c1:
+    if st.button("Dupliquer", icon=":material/content_copy:", width="stretch"):
+        ws.duplicate()
+        st.rerun()
+with c2:
+    new_name = st.text_input("Nouveau nom du scénario en cours", max_chars=300, key="compare_rename")
+with c3:
+    if st.button("Renommer", icon=":material/edit:", width="stretch", disabled=not new_name.strip()):
+        ws.rename(new_name)
+        st.rerun()
+if st.button("Supprimer le scénario en cours", icon=":material/delete:", disabled=len(ws.entries) < 2):
+    ws.delete(ws.current_id)
+    st.rerun()
+
+st.subheader("Comparaison")
+chosen = st.multiselect("Scénarios à comparer (2 à 4)", options=ids, default=ids[-4:] if len(ids) >= 2 else ids,
+                        format_func=names.get, max_selections=4, key="compare_chosen")
+if len(chosen) < 2:
+    st.info("Information : choisissez au moins deux scénarios (chargez un exemple ou dupliquez le "
+            "scénario en cours).", icon=":material/info:")
+else:
+    items = [(names[i], ws.get(i).scenario, evaluate(ws.get(i).scenario, reading=ws.reading))
+             for i in chosen]
+    st.dataframe(comparison_table(items), hide_index=True, width="stretch")
+    diffs = differences(items)
+    st.markdown("**Ce qui diffère**")
+    st.text("\n".join(diffs) if diffs else "Les scénarios donnent les mêmes résultats.")
+    st.altair_chart(charts.comparison_chart([(n, e) for n, _, e in items]), theme=None, width="stretch")
+    with st.expander("Données du graphique de comparaison (tableau)"):
+        st.dataframe(charts.comparison_table([(n, e) for n, _, e in items]), hide_index=True,
+                     width="stretch")

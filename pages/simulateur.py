@@ -1,0 +1,154 @@
+"""Simulateur: applicant, operations, target, cost lines — and the results beside them."""
+
+import pandas as pd
+import streamlit as st
+
+from guichet import charts, labels
+from guichet.editing import COLUMN_LABELS, COLUMNS
+from guichet.form import lines_of_text
+from guichet.formatting import escape_markdown as md
+from guichet.models import MAX_AMOUNT, MAX_MONTH
+from guichet.rules import load_rules
+from guichet.tables import lines_table
+from guichet.ui import components, form, router, state
+
+rules = load_rules()
+router.ensure_frame()
+state.show_flash()
+ws = state.workspace()
+scenario = ws.scenario
+k = form.widget_key
+
+head, share = st.columns([4, 1], vertical_alignment="bottom")
+with head:
+    st.title("Simulateur")
+with share:
+    with st.popover("Copier le lien", icon=":material/link:", width="stretch"):
+        link, problem = state.share_link()
+        if link:
+            st.markdown("Lien de ce scénario (bouton de copie à droite) :")
+            st.code(link, language=None, wrap_lines=True)
+            st.caption("Toute personne qui ouvre ce lien retrouve le scénario tel qu’il est maintenant.")
+        else:
+            st.warning(f"Attention : pas de lien pour ce scénario ({problem}). "
+                       "Enregistrez-le plutôt en fichier.", icon=":material/warning:")
+form.show_form_error()
+
+inputs, results = st.columns([5, 4], gap="medium")
+
+with inputs:
+    st.text_input("Nom du scénario", value=scenario.name, key=k("name"), max_chars=300,
+                  on_change=form.on_field, args=("name", "name"))
+    st.selectbox("Type de demandeur", options=list(labels.APPLICANT_KINDS),
+                 format_func=labels.APPLICANT_KINDS.get, key=k("kind"),
+                 index=list(labels.APPLICANT_KINDS).index(scenario.applicant.kind),
+                 on_change=form.on_field, args=("applicant.kind", "kind"),
+                 help="Le guichet est ouvert aux administrations d’État et aux opérateurs de l’État.")
+
+    st.markdown("**Opérations** (éventuellement combinées)")
+    st.checkbox("Migration d’application(s) vers le Cloud de confiance", key=k("op_migration"),
+                value=scenario.migration is not None, on_change=form.on_operations)
+    st.checkbox("Extension ou montée en qualité des offres PI / NUBO", key=k("op_extension"),
+                value=scenario.extension is not None, on_change=form.on_operations)
+
+    if scenario.migration is not None:
+        with st.container(border=True):
+            m = scenario.migration
+            st.selectbox("Hébergement d’origine", options=list(labels.ORIGINS),
+                         format_func=labels.ORIGINS.get, key=k("origin"),
+                         index=list(labels.ORIGINS).index(m.origin),
+                         on_change=form.on_field, args=("migration.origin", "origin"))
+            st.radio("Cible de la migration", options=list(labels.TARGETS),
+                     format_func=labels.TARGETS.get, key=k("target"),
+                     index=list(labels.TARGETS).index(m.target),
+                     captions=[labels.TARGET_HELP[t] for t in labels.TARGETS],
+                     on_change=form.on_field, args=("migration.target", "target"))
+            st.text_area("Applications migrées (une par ligne)", value="\n".join(m.applications),
+                         key=k("apps"), height=80, on_change=form.on_field,
+                         args=("migration.applications", "apps", lines_of_text))
+
+    if scenario.extension is not None:
+        with st.container(border=True):
+            x = scenario.extension
+            st.multiselect("Clouds interministériels étendus", options=list(labels.CLOUDS),
+                           format_func=labels.CLOUDS.get, default=x.clouds, key=k("clouds"),
+                           on_change=form.on_field, args=("extension.clouds", "clouds"))
+            examples = list(rules.values("extension_service_examples"))
+            st.multiselect("Services créés ou améliorés", options=sorted(set(examples + x.services)),
+                           default=x.services, key=k("services"), accept_new_options=True,
+                           on_change=form.on_field, args=("extension.services", "services"),
+                           help="Exemples de la page ; saisissez un autre service pour l’ajouter.")
+            st.number_input("Engagements formalisés de ministères tiers", min_value=0, max_value=1000,
+                            step=1, value=x.third_party_commitments, key=k("commitments"),
+                            on_change=form.on_field,
+                            args=("extension.third_party_commitments", "commitments"),
+                            help=rules["min_third_party_commitments"].source)
+
+    c1, c2 = st.columns(2)
+    with c1:
+        st.date_input("Date de début du projet", value=scenario.start_date, key=k("start"),
+                      format="DD/MM/YYYY", on_change=form.on_field, args=("start_date", "start"))
+    with c2:
+        max_pct = float(rules.money("max_cofinancing_rate") * 100)
+        st.number_input("Taux de cofinancement demandé (%)", min_value=0.5, max_value=max_pct,
+                        step=0.5, value=float(scenario.requested_rate * 100), key=k("rate"),
+                        format="%.1f", on_change=form.on_field,
+                        args=("requested_rate", "rate", lambda v: f"{v / 100:.4f}"),
+                        help=rules["max_cofinancing_rate"].source)
+
+evaluation = state.current_evaluation()
+
+with results:
+    st.subheader("Résultat")
+    with st.container(border=True):
+        components.status_banner(evaluation)
+        components.key_figures(evaluation, compact=True)
+    components.reading_caption(evaluation)
+    st.subheader("Contrôles")
+    components.checks(evaluation)
+
+st.subheader("Lignes de coût")
+st.caption("Montants en euros. Vide dans « TVA (%) » : 20 %, et 0 % pour le temps des agents. "
+           "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
+           "sont exclus de l’assiette.")
+base = pd.DataFrame(form.editor_base(), columns=COLUMNS).astype(
+    {"label": "string", "category": "string", "amount": "float64", "basis": "string",
+     "vat": "float64", "start": "Int64", "end": "Int64"})
+st.data_editor(
+    base, key=form.editor_key(), on_change=form.on_grid_edit, num_rows="dynamic",
+    hide_index=True, width="stretch", placeholder="—",
+    alt="Tableau des lignes de coût : libellé, catégorie, montant, HT ou TTC, TVA, mois de début et de fin",
+    column_config={
+        "label": st.column_config.TextColumn(COLUMN_LABELS["label"], max_chars=300, width="medium"),
+        "category": st.column_config.SelectboxColumn(
+            COLUMN_LABELS["category"], options=list(labels.CATEGORIES.values()), required=True),
+        "amount": st.column_config.NumberColumn(
+            COLUMN_LABELS["amount"], min_value=0, max_value=float(MAX_AMOUNT), step=0.01,
+            format="localized"),
+        "basis": st.column_config.SelectboxColumn(
+            COLUMN_LABELS["basis"], options=list(labels.BASES.values()), default="HT", required=True,
+        width="small"),
+        "vat": st.column_config.NumberColumn(COLUMN_LABELS["vat"], min_value=0, max_value=100,
+                                             step=0.1, format="localized", width="small",
+                                             help="Vide : 20 % (0 % pour le temps des agents)"),
+        "start": st.column_config.NumberColumn(COLUMN_LABELS["start"], min_value=1,
+                                               max_value=MAX_MONTH, step=1, default=1, width="small"),
+        "end": st.column_config.NumberColumn(COLUMN_LABELS["end"], min_value=1,
+                                             max_value=MAX_MONTH, step=1, default=1, width="small"),
+    })
+for row in ws.current.incomplete:
+    st.warning(f"Attention : ligne {row.number} non comptée dans les totaux ({row.reason}).",
+               icon=":material/edit_note:")
+
+components.figures_strip(evaluation)
+with st.expander(f"Détail des {len(evaluation.lines)} ligne(s) comptée(s) : HT, TVA, TTC"):
+    st.dataframe(lines_table(evaluation), hide_index=True, width="stretch")
+
+st.subheader("Graphiques")
+st.altair_chart(charts.costs_by_category_chart(evaluation), theme=None, width="stretch")
+with st.expander("Données du graphique « coûts par catégorie » (tableau)"):
+    st.dataframe(charts.costs_by_category_table(evaluation), hide_index=True, width="stretch")
+st.altair_chart(charts.funding_split_chart(evaluation), theme=None, width="stretch")
+with st.expander("Données du graphique « plan de financement » (tableau)"):
+    st.dataframe(charts.funding_split_table(evaluation), hide_index=True, width="stretch")
+st.caption(f"Scénario : {md(scenario.name)}")

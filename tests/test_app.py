@@ -1,0 +1,119 @@
+"""The pages, run with Streamlit's AppTest: what a user reads after each action."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from guichet.evaluate import evaluate
+from guichet.formatting import eur
+from guichet.presets import list_presets, load_preset
+from guichet.sharing import encode_scenario
+
+TIMEOUT = 30
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.caption]
+    for kind in (at.success, at.warning, at.error, at.info):
+        parts += [m.value for m in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return m.value
+    raise AssertionError(f"no metric {label_start!r} among {[m.label for m in at.metric]}")
+
+
+def open_simulator(at: AppTest) -> AppTest:
+    return at.switch_page("pages/simulateur.py").run()
+
+
+@pytest.mark.parametrize("page", ["pages/accueil.py", "pages/simulateur.py", "pages/calendrier.py",
+                                  "pages/regles.py", "pages/comparer.py"])
+def test_every_page_opens_without_error(page):
+    at = app().switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title, "each page has a title"
+
+
+@pytest.mark.parametrize("preset", [p.id for p in list_presets()])
+def test_each_preset_shows_the_engines_figures(preset):
+    at = app()
+    at.button(key=f"preset_{preset}").click().run()
+    assert not at.exception
+    at = open_simulator(at) if not at.metric else at
+    expected = evaluate(load_preset(preset))
+    assert metric(at, "Coût total TTC") == eur(expected.total_cost_ttc)
+    assert metric(at, "Assiette éligible") == eur(expected.eligible_base_ttc)
+    assert metric(at, "Cofinancement") == eur(expected.cofinancing_ttc)
+    assert metric(at, "Reste à charge") == eur(expected.own_contribution_ttc)
+    assert f"Statut : {expected.status_label}" in texts(at)
+
+
+def test_other_offer_makes_the_project_not_eligible_and_says_why():
+    at = open_simulator(app())
+    assert "Statut : Éligible" in texts(at)
+    target = next(r for r in at.radio if r.label == "Cible de la migration")
+    target.set_value("other").run()
+    shown = texts(at)
+    assert "Statut : Non éligible" in shown
+    assert "n’est ni PI, ni NUBO, ni une offre commerciale qualifiée SecNumCloud" in shown
+    assert metric(at, "Cofinancement") == eur(0)
+    target = next(r for r in at.radio if r.label == "Cible de la migration")
+    target.set_value("pi").run()
+    assert "Statut : Éligible" in texts(at)
+
+
+def test_state_survives_a_page_switch():
+    at = open_simulator(app())
+    next(r for r in at.radio if r.label == "Cible de la migration").set_value("nubo").run()
+    at.switch_page("pages/regles.py").run()
+    at = open_simulator(at)
+    assert next(r for r in at.radio if r.label == "Cible de la migration").value == "nubo"
+    assert at.session_state["workspace"].scenario.migration.target == "nubo"
+
+
+def test_share_link_restores_a_scenario():
+    scenario = load_preset("extension-nubo")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["s"] = encode_scenario(scenario)
+    at.run()
+    assert at.session_state["workspace"].scenario == scenario
+    at = open_simulator(at)
+    assert metric(at, "Cofinancement") == eur(evaluate(scenario).cofinancing_ttc)
+
+
+def test_a_bad_link_shows_a_message_and_loads_nothing():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["s"] = "ceci-n-est-pas-un-scenario"
+    at.run()
+    assert any("lien de partage n’a pas pu être ouvert" in e.value for e in at.error)
+    assert at.session_state["workspace"].scenario == load_preset("migration-pi")
+    assert len(at.session_state["workspace"].entries) == 1
+
+
+def test_rules_page_switches_the_reading_for_the_session():
+    at = app().switch_page("pages/regles.py").run()
+    at.radio(key="reading_choice").set_value("eligible_base").run()
+    assert at.session_state["workspace"].reading == "eligible_base"
+    at = open_simulator(at)
+    assert "Taille sur l’assiette éligible" in texts(at)
+
+
+def test_copy_link_gives_the_current_scenario():
+    at = open_simulator(app())
+    link = at.code[0].value
+    assert "?s=" in link
+    from guichet.sharing import decode_scenario
+    assert decode_scenario(link.split("?s=")[1]) == at.session_state["workspace"].scenario
