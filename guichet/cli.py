@@ -57,6 +57,11 @@ def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
         row(f"Cofinancement ({percent(e.requested_rate, 2)})", eur(e.cofinancing_ttc)),
         row("Reste à la charge du porteur", eur(e.own_contribution_ttc)),
         row(f"Impact réel en moins de {impact_horizon()} mois", impact),
+        row("Économies annuelles induites", e.explanations["annual_savings_ttc"].value),
+        row("Retour sur investissement", e.explanations["payback_months"].value),
+        row(f"Économies cumulées sur {e.savings_horizon_years} ans",
+            e.explanations["five_year_savings_ttc"].value),
+        row("Agents formés", str(e.agents_trained) if e.agents_trained is not None else "—"),
         "",
     ]
     if not e.checks:
@@ -72,7 +77,8 @@ def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
     lines.append("")
     lines.append("Comment est-ce calculé ?")
     for key in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc",
-                "potential_cofinancing_ttc", "cofinancing_ttc", "own_contribution_ttc"):
+                "potential_cofinancing_ttc", "cofinancing_ttc", "own_contribution_ttc",
+                "annual_savings_ttc", "payback_months", "five_year_savings_ttc"):
         x = e.explanations[key]
         lines.append(f"- {x.label} : {x.computation}")
     return "\n".join(lines) + "\n"

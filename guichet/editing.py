@@ -34,11 +34,11 @@ class IncompleteRow:
     reason: str
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
 
 
-def _decimal(value: Any) -> Decimal:
+def to_decimal(value: Any) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     return Decimal(str(value))
@@ -62,19 +62,19 @@ def rows_from_lines(lines: list[CostLine]) -> list[dict]:
 
 def row_to_line(row: dict) -> CostLine | str:
     """A CostLine, or the French reason why the row is not (yet) a valid line."""
-    missing = [COLUMN_LABELS[c] for c in ("category", "amount") if _blank(row.get(c))]
+    missing = [COLUMN_LABELS[c] for c in ("category", "amount") if is_blank(row.get(c))]
     if missing:
         return "à compléter : " + ", ".join(missing)
     category = CATEGORY_BY_LABEL.get(row["category"], row["category"])
     basis = BASIS_BY_LABEL.get(row.get("basis") or "HT", row.get("basis"))
     try:
-        amount = _decimal(row["amount"])
-        vat = None if _blank(row.get("vat")) else _decimal(row["vat"]) / 100
+        amount = to_decimal(row["amount"])
+        vat = None if is_blank(row.get("vat")) else to_decimal(row["vat"]) / 100
     except (InvalidOperation, ValueError):
         return "montant ou TVA illisible"
-    start = 1 if _blank(row.get("start")) else row["start"]
-    end = start if _blank(row.get("end")) else row["end"]
-    label = "" if _blank(row.get("label")) else str(row["label"])
+    start = 1 if is_blank(row.get("start")) else row["start"]
+    end = start if is_blank(row.get("end")) else row["end"]
+    label = "" if is_blank(row.get("label")) else str(row["label"])
     try:
         return CostLine(label=label or labels.CATEGORIES.get(category, "Ligne"), category=category,
                         amount=amount, basis=basis, vat_rate=vat,
@@ -96,7 +96,7 @@ def lines_from_rows(rows: list[dict]) -> tuple[list[CostLine], list[IncompleteRo
         result = row_to_line(row)
         if isinstance(result, CostLine):
             lines.append(result)
-        elif not all(_blank(row.get(c)) for c in COLUMNS):
+        elif not all(is_blank(row.get(c)) for c in COLUMNS):
             incomplete.append(IncompleteRow(i, result))
         else:
             incomplete.append(IncompleteRow(i, "ligne vide"))
@@ -137,12 +137,12 @@ def milestones_from_rows(rows: list[dict]):
     """(milestones, incomplete rows): a row needs a month; an empty label becomes « Jalon N »."""
     out, incomplete = [], []
     for i, row in enumerate(rows, start=1):
-        if _blank(row.get("month")):
-            if not all(_blank(row.get(c)) for c in ("label", "month")):
+        if is_blank(row.get("month")):
+            if not all(is_blank(row.get(c)) for c in ("label", "month")):
                 incomplete.append(IncompleteRow(i, "à compléter : Mois"))
             continue
         try:
-            out.append(Milestone(label=("" if _blank(row.get("label")) else str(row["label"])) or f"Jalon {i}",
+            out.append(Milestone(label=("" if is_blank(row.get("label")) else str(row["label"])) or f"Jalon {i}",
                                  month=int(row["month"]), impact=bool(row.get("impact") or False)))
         except (ValidationError, ValueError, TypeError) as exc:
             reason = (french_message(exc.errors()[0]) if isinstance(exc, ValidationError)

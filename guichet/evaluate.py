@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, PlainSerializer, TypeAdapter
 
-from guichet import labels
+from guichet import indicators, labels
 from guichet.formatting import CENT, eur, money_str, percent, round_down, round_half_up
 from guichet.models import CostLine, Scenario, default_vat_rate
 from guichet.rules import Reading, Rules, load_rules
@@ -85,6 +85,25 @@ class MonthSpend(BaseModel):
     cumulative_ttc: MoneyOut
 
 
+class TargetResult(BaseModel):
+    month: int
+    value: RateOut
+    band: str | None = None
+
+
+class ImpactResult(BaseModel):
+    """An impact indicator with its baseline, its dated targets and the DORA band of each."""
+
+    name: str
+    unit: str
+    preset: str | None
+    better: str | None
+    baseline: RateOut | None
+    baseline_band: str | None
+    targets: list[TargetResult]
+    complete: bool
+
+
 class Evaluation(BaseModel):
     status: Status
     status_label: str
@@ -107,6 +126,14 @@ class Evaluation(BaseModel):
     by_category: list[CategoryTotal]
     lines: list[LineResult]
     monthly_schedule: list[MonthSpend]
+    annual_savings_ttc: MoneyOut | None = None
+    annual_savings_source: Literal["declared", "derived"] | None = None
+    payback_months: int | None = None
+    savings_horizon_years: int = 5
+    five_year_savings_ttc: MoneyOut | None = None
+    agents_trained: int | None = None
+    agents_cloud_context: int | None = None
+    impact_indicators: list[ImpactResult] = []
     explanations: dict[str, Explanation]
 
     def checks_of(self, severity: Severity) -> list[Check]:
@@ -247,9 +274,12 @@ def evaluate(scenario: Scenario, reading: str | None = None, rules: Rules | None
     horizon_months = int(rules["impact_horizon_months"].value)
     six_month = first_impact is not None and first_impact <= horizon_months
 
+    savings, savings_source = indicators.annual_savings(scenario.indicators)
+    impact_results = _impact_results(scenario)
     checks = _checks(ctx, total=total, excluded=excluded_total, base=base, size=size,
                      training=training, other=other, potential=potential,
-                     first_impact=first_impact, six_month=six_month)
+                     first_impact=first_impact, six_month=six_month, savings=savings,
+                     impact_results=impact_results)
     checks.sort(key=lambda c: SEVERITY_ORDER[c.severity])
     status = _status(checks)
     cofinancing = potential if status != "ineligible" else Decimal("0.00")
@@ -265,6 +295,7 @@ def evaluate(scenario: Scenario, reading: str | None = None, rules: Rules | None
                                    total_ttc=Decimal(elig + excl) / 100,
                                    cumulative_ttc=Decimal(cumulative) / 100))
 
+    years = int(rules["savings_horizon_years"].value)
     categories = [CategoryTotal(category=c, label=labels.CATEGORIES[c], excluded=c in excluded_cats,
                                 lines=acc[1], ttc=acc[0]) for c, acc in by_cat.items()]
     evaluation = Evaluation(
@@ -274,10 +305,31 @@ def evaluate(scenario: Scenario, reading: str | None = None, rules: Rules | None
         requested_rate=rate, potential_cofinancing_ttc=potential, cofinancing_ttc=cofinancing,
         own_contribution_ttc=own, training_cost_ttc=training, other_cost_ttc=other,
         six_month_impact=six_month, first_impact_month=first_impact, checks=checks,
-        by_category=categories, lines=line_results, monthly_schedule=schedule, explanations={},
+        by_category=categories, lines=line_results, monthly_schedule=schedule,
+        annual_savings_ttc=savings, annual_savings_source=savings_source,
+        payback_months=indicators.payback_months(own, savings),
+        savings_horizon_years=years,
+        five_year_savings_ttc=indicators.cumulative_savings(savings, years),
+        agents_trained=scenario.indicators.agents_trained,
+        agents_cloud_context=scenario.indicators.agents_cloud_context,
+        impact_indicators=impact_results, explanations={},
     )
     evaluation.explanations = _explanations(ctx, evaluation)
     return evaluation
+
+
+def _impact_results(scenario: Scenario) -> list[ImpactResult]:
+    out = []
+    for ind in scenario.indicators.impact:
+        preset = indicators.preset_for(ind)
+        targets = [TargetResult(month=m, value=v, band=indicators.band_of(preset, v))
+                   for m, v in indicators.targets_of(ind)]
+        out.append(ImpactResult(
+            name=ind.name, unit=ind.unit or (preset.unit if preset else ""),
+            preset=preset.id if preset else None, better=preset.better if preset else None,
+            baseline=ind.baseline, baseline_band=indicators.band_of(preset, ind.baseline),
+            targets=targets, complete=ind.baseline is not None and bool(targets)))
+    return out
 
 
 def _status(checks: list[Check]) -> Status:
@@ -291,6 +343,7 @@ def _status(checks: list[Check]) -> Status:
 
 def _checks(ctx: _Ctx, *, total: Decimal, excluded: Decimal, base: Decimal, size: Decimal,
             training: Decimal, other: Decimal, potential: Decimal, first_impact: int | None,
+            savings: Decimal | None, impact_results: list[ImpactResult],
             six_month: bool) -> list[Check]:
     rules, s, reading = ctx.rules, ctx.scenario, ctx.reading
     out: list[Check] = []
@@ -414,19 +467,19 @@ def _checks(ctx: _Ctx, *, total: Decimal, excluded: Decimal, base: Decimal, size
             "première application migrée)."))
 
     ind = s.indicators
-    if ind.annual_savings_ttc is None:
+    if savings is None:
         out.append(ctx.check(
             "SAVINGS_INDICATOR_MISSING", "warning", "mandatory_indicators",
             "Les économies induites par le projet ne sont pas renseignées.",
-            "Indiquer les économies annuelles TTC attendues : c’est un indicateur obligatoire."))
+            "Indiquer les économies annuelles TTC attendues, ou le coût annuel de fonctionnement "
+            "actuel et visé : c’est un indicateur obligatoire."))
     if ind.agents_trained is None:
         out.append(ctx.check(
             "AGENTS_TRAINED_MISSING", "warning", "mandatory_indicators",
             "Le nombre d’agents formés et travaillant dans un contexte Cloud n’est pas renseigné.",
             "Indiquer le nombre d’agents formés à l’issue du projet : c’est un indicateur "
             "obligatoire."))
-    complete = [i for i in ind.impact if i.baseline is not None and i.target is not None]
-    if not complete:
+    if not any(r.complete for r in impact_results):
         detail = ("Aucun indicateur d’impact n’est renseigné." if not ind.impact else
                   "Aucun indicateur d’impact n’a à la fois sa mesure actuelle et sa cible.")
         out.append(ctx.check(
@@ -520,6 +573,7 @@ def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
                     f"{percent(rules.money('max_training_share'))} (hypothèse du simulateur).",
             computation=f"{eur(e.training_cost_ttc)} ÷ {eur(e.eligible_base_ttc)}",
             sources=[ctx.source("max_training_share")]),
+        **_savings_explanations(ctx, e),
         "status": Explanation(
             label="Statut", value=e.status_label,
             formula="« Non éligible » si un contrôle est bloquant ; sinon « Éligible avec "
@@ -530,6 +584,44 @@ def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
             sources=[]),
     }
     return out
+
+
+def _savings_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
+    ind = ctx.scenario.indicators
+    years = e.savings_horizon_years
+    sources = [ctx.source("mandatory_indicators")]
+    if e.annual_savings_source == "derived":
+        how = (f"coût annuel actuel {eur(ind.current_annual_run_cost_ttc)} − coût annuel visé "
+               f"{eur(ind.target_annual_run_cost_ttc)} = {eur(e.annual_savings_ttc)}")
+    elif e.annual_savings_source == "declared":
+        how = f"économies déclarées : {eur(e.annual_savings_ttc)} par an"
+    else:
+        how = "non renseignées"
+    savings = e.annual_savings_ttc
+    return {
+        "annual_savings_ttc": Explanation(
+            label="Économies annuelles induites (TTC)",
+            value=eur(savings) if savings is not None else "—",
+            formula="Les économies déclarées ; à défaut, le coût annuel de fonctionnement actuel "
+                    "moins le coût annuel visé après le projet.",
+            computation=how, sources=sources),
+        "payback_months": Explanation(
+            label="Retour sur investissement",
+            value=f"{e.payback_months} mois" if e.payback_months is not None else "—",
+            formula="Reste à charge × 12 ÷ économies annuelles, arrondi au mois supérieur ; "
+                    "seulement si les économies sont positives.",
+            computation=(f"{eur(e.own_contribution_ttc)} × 12 ÷ {eur(savings)} = "
+                         f"{e.payback_months} mois" if e.payback_months is not None
+                         else "pas d’économies positives : pas de retour sur investissement calculé"),
+            sources=sources),
+        "five_year_savings_ttc": Explanation(
+            label=f"Économies cumulées sur {years} ans (TTC)",
+            value=eur(e.five_year_savings_ttc) if e.five_year_savings_ttc is not None else "—",
+            formula=f"Économies annuelles × {years} (horizon choisi par le simulateur).",
+            computation=(f"{eur(savings)} × {years} = {eur(e.five_year_savings_ttc)}"
+                         if savings is not None else "économies non renseignées"),
+            sources=sources + [ctx.source("savings_horizon_years")]),
+    }
 
 
 def line_explanation(line: LineResult) -> str:

@@ -33,7 +33,7 @@ from typing import Any
 
 from guichet import labels
 from guichet.evaluate import Check, Evaluation
-from guichet.formatting import NBSP, eur, escape_markdown, month_label, number, percent
+from guichet.formatting import eur, escape_markdown, month_label, number, percent
 from guichet.models import Scenario
 from guichet.rules import Rules, load_rules
 
@@ -51,8 +51,13 @@ LINE_COLUMNS = ("Libellé", "Catégorie", "Base", "Montant saisi", "Taux de TVA"
 IN_BASE = "Éligible"
 OUT_OF_BASE = "Exclue"
 
+LABEL_WIDTH = 50  # the label column of the lines sheet, in characters
+LABEL_CHARS_PER_LINE = 55
 MONEY_FORMAT = '#,##0.00\\ "€"'
 INT_FORMAT = "#,##0"
+
+#: The Markdown summary lists at most this many cost lines (the CSV and XLSX have them all).
+MARKDOWN_MAX_LINES = 200
 
 DISCLAIMER = ("Simulation indicative établie à partir de la page publique du guichet : seule "
               "l’instruction du dossier par la DINUM fait foi.")
@@ -110,10 +115,16 @@ def month_period(start: dt.date, month: int) -> str:
 def six_month_text(e: Evaluation, rules: Rules | None = None) -> str:
     horizon = int((rules or load_rules())["impact_horizon_months"].value)
     if e.first_impact_month is None:
-        return "Non : aucun jalon n’apporte d’impact réel"
+        return "Non (aucun jalon n’apporte d’impact réel)"
     answer = "Oui" if e.six_month_impact else "Non"
-    return (f"{answer} : premier jalon d’impact au mois {e.first_impact_month} "
-            f"(horizon : mois {horizon})")
+    return (f"{answer} (premier jalon d’impact au mois {e.first_impact_month} ; horizon : "
+            f"mois {horizon})")
+
+
+def six_month_label(rules: Rules | None = None) -> str:
+    """« Impact réel en moins de 6 mois », with the horizon of the rules file."""
+    horizon = int((rules or load_rules())["impact_horizon_months"].value)
+    return f"Impact réel en moins de {horizon} mois"
 
 
 def severity_word(severity: str) -> str:
@@ -204,7 +215,7 @@ def export_markdown(scenario: Scenario, evaluation: Evaluation, *,
             f"- Lecture de la taille du projet : {e.reading_label}", "",
             f"## Statut : {e.status_label}", "",
             f"{_severity_counts(e).capitalize()}.", "",
-            f"Impact réel en moins de 6 mois : {six_month_text(e, rules)}.", "",
+            f"{six_month_label(rules)} : {six_month_text(e, rules)}.", "",
             "## Chiffres clés", "", "| Indicateur | Montant |", "|---|---:|"]
     out += [f"| {label} | {value} |" for label, value in _key_figures(e)]
     out += ["", "## Contrôles", ""]
@@ -225,12 +236,15 @@ def export_markdown(scenario: Scenario, evaluation: Evaluation, *,
     out += ["", "## Lignes de coût", "",
             "| Libellé | Catégorie | Saisi | HT | TVA | TTC | Assiette | Mois |",
             "|---|---|---:|---:|---:|---:|---|---|"]
-    for ln in e.lines:
+    for ln in e.lines[:MARKDOWN_MAX_LINES]:
         months = (month_label(ln.start_month) if ln.start_month == ln.end_month
                   else f"{month_label(ln.start_month)} à {month_label(ln.end_month)}")
         out.append(f"| {_md(ln.label)} | {ln.category_label} | {eur(ln.amount)} "
                    f"{labels.BASES[ln.basis]} | {eur(ln.ht)} | {percent(ln.vat_rate, 2)} | "
                    f"{eur(ln.ttc)} | {'Exclue' if ln.excluded else 'Éligible'} | {months} |")
+    if len(e.lines) > MARKDOWN_MAX_LINES:
+        out += ["", f"… et {number(len(e.lines) - MARKDOWN_MAX_LINES)} autres lignes : le détail "
+                    "complet est dans les exports CSV et XLSX."]
     if s.milestones:
         out += ["", "## Jalons", "", "| Jalon | Mois | Impact réel |", "|---|---|---|"]
         for m in sorted(s.milestones, key=lambda m: m.month):
@@ -312,6 +326,31 @@ class _Sheet:
             self.ws.column_dimensions[get_column_letter(i)].width = w
 
 
+def _fit_heights(ws) -> None:
+    """Row heights for wrapped text: spreadsheets do not grow a row for a merged cell, and not
+    all of them do it on opening for the others."""
+    import math
+
+    from openpyxl.utils import get_column_letter
+
+    def width(col: int) -> float:
+        w = ws.column_dimensions[get_column_letter(col)].width
+        return w or 8.43
+
+    spans = {}
+    for rng in ws.merged_cells.ranges:
+        spans[(rng.min_row, rng.min_col)] = sum(width(c) for c in range(rng.min_col, rng.max_col + 1))
+    for row in ws.iter_rows():
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str) and cell.alignment is not None and cell.alignment.wrap_text:
+                chars = spans.get((cell.row, cell.column), width(cell.column)) * 1.15
+                lines = max(lines, sum(math.ceil(max(len(part), 1) / chars)
+                                       for part in cell.value.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = 15 * lines
+
+
 def _styles() -> dict[str, Callable]:
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -380,6 +419,8 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
     lines.header(1, list(LINE_COLUMNS))
     for r, ln in enumerate(e.lines, start=2):
         lines.put(r, 1, ln.label, style="wrap")
+        if len(ln.label) > LABEL_CHARS_PER_LINE:
+            lines.ws.row_dimensions[r].height = 15 * -(-len(ln.label) // LABEL_CHARS_PER_LINE)
         lines.put(r, 2, ln.category_label)
         lines.put(r, 3, labels.BASES[ln.basis])
         lines.put(r, 4, ln.amount, fmt=MONEY_FORMAT)
@@ -392,7 +433,7 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
         lines.put(r, 10, ln.start_month)
         lines.put(r, 11, ln.end_month)
     last = max(len(e.lines) + 1, 2)
-    lines.widths(50, 30, 7, 16, 11, 16, 15, 16, 10, 9, 9)
+    lines.widths(LABEL_WIDTH, 30, 7, 16, 11, 16, 15, 16, 10, 9, 9)
     lines.ws.freeze_panes = "B2"
     if e.lines:
         lines.ws.auto_filter.ref = f"A1:K{last}"
@@ -407,14 +448,13 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
     ws.put(2, 1, s.name, style="subtitle")
     ws.put(3, 1, DISCLAIMER, style="mention")
     ws.ws.merge_cells("A3:D3")
-    ws.header(5, ["Indicateur", "Valeur (formule du classeur)", "Valeur du simulateur",
+    ws.header(5, ["Chiffre", "Valeur (formule du classeur)", "Valeur du simulateur",
                   "Comment est-ce calculé ?"])
     x = e.explanations
     R = {}  # name -> row
-    rows: list[tuple[str, str, str | None, Any, str, str]] = []
-    # (key, label, formula, engine value, format, explanation)
     size_ref = "{total}" if rules.reading(e.reading).size_measure == "total_cost" else "{base}"
-    rows = [
+    # (key, label, formula with {key} references to other rows, engine value, format, explanation)
+    rows: list[tuple[str, str, str | None, Any, str | None, str]] = [
         ("total", "Coût total TTC", f"=SUM({col['ttc']})", e.total_cost_ttc, MONEY_FORMAT,
          x["total_cost_ttc"].formula),
         ("excluded", "Dépenses exclues de l’assiette",
@@ -444,7 +484,7 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
          '=IF({base}=0,"—",{training}/{base})',
          (e.training_cost_ttc / e.eligible_base_ttc) if e.eligible_base_ttc else "—",
          "0.0\\ %", x["training_share"].formula),
-        ("six", "Impact réel en moins de 6 mois", None, "Oui" if e.six_month_impact else "Non",
+        ("six", six_month_label(rules), None, "Oui" if e.six_month_impact else "Non",
          None, six_month_text(e, rules)),
     ]
     first = 6
@@ -587,6 +627,8 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
     ic.ws.merge_cells(start_row=r + 2, start_column=1, end_row=r + 2, end_column=5)
     ic.widths(50, 24, 16, 16, 16)
 
+    for sheet in (summary, checks, calendar, indicators):  # the lines sheet is done as written
+        _fit_heights(sheet.ws)
     wb.properties.title = f"Synthèse — {s.name}"[:255]
     wb.properties.creator = "Simulateur du guichet « Adoption du Cloud de confiance »"
     wb.properties.language = "fr-FR"
@@ -830,7 +872,7 @@ def _make_pdf_class():
             self.set_fill_color(*background)
             lines = [(f"Statut : {e.status_label}", 13, "B", colour),
                      (_severity_counts(e).capitalize() + ".", 9, "", TITLE_GREY),
-                     (f"Impact réel en moins de 6 mois : {six_month_text(e, self.rules)}.", 9, "",
+                     (f"{six_month_label(self.rules)} : {six_month_text(e, self.rules)}.", 9, "",
                       TITLE_GREY)]
             height = 4 + 6.5 + 4.6 * 2 + 1
             self.rect(x, y, width, height, style="F")

@@ -6,22 +6,29 @@ French message of the field, and the scenario given is left untouched.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from guichet.editing import is_blank, to_decimal
+from guichet.indicators import load_presets
 from guichet.loading import scenario_from_data
 from guichet.models import Scenario
 
 
 def set_field(scenario: Scenario, path: str, value: Any) -> Scenario:
-    """``set_field(s, "migration.target", "nubo")``: a copy with one field changed, validated."""
+    """``set_field(s, "migration.target", "nubo")``, ``set_field(s, "indicators.impact.0.name",
+    "RTO")``: a copy with one field changed, validated."""
     data = scenario.model_dump(mode="python")
-    node = data
+    node: Any = data
     *parents, leaf = path.split(".")
     for part in parents:
-        if node.get(part) is None:
+        node = node[int(part)] if isinstance(node, list) else node.get(part)
+        if node is None:
             raise KeyError(path)
-        node = node[part]
-    node[leaf] = value
+    if isinstance(node, list):
+        node[int(leaf)] = value
+    else:
+        node[leaf] = value
     return scenario_from_data(data)
 
 
@@ -42,3 +49,41 @@ def set_operations(scenario: Scenario, migration: bool, extension: bool) -> Scen
 def lines_of_text(text: str) -> list[str]:
     """« une par ligne »: non-empty, stripped lines of a text area."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def add_impact_indicator(scenario: Scenario, preset_id: str | None) -> Scenario:
+    """Add an impact indicator from a preset (a DORA metric, service usage) or a blank one."""
+    data = scenario.model_dump(mode="python")
+    preset = load_presets().presets.get(preset_id) if preset_id else None
+    item = ({"name": preset.name, "unit": preset.unit, "preset": preset.id} if preset
+            else {"name": "Nouvel indicateur", "unit": ""})
+    data["indicators"]["impact"].append(item)
+    return scenario_from_data(data)
+
+
+def remove_impact_indicator(scenario: Scenario, index: int) -> Scenario:
+    data = scenario.model_dump(mode="python")
+    del data["indicators"]["impact"][index]
+    return scenario_from_data(data)
+
+
+def set_impact_targets(scenario: Scenario, index: int, rows: list[dict]) -> tuple[Scenario, int]:
+    """Replace an indicator's dated targets with the complete rows (month and value); returns the
+    new scenario and how many rows were left out as incomplete. The single ``target`` of the first
+    form is folded into the list."""
+    targets, left_out = [], 0
+    for row in rows:
+        month, value = row.get("month"), row.get("value")
+        if is_blank(month) or is_blank(value):
+            left_out += not (is_blank(month) and is_blank(value))
+            continue
+        targets.append({"month": int(month), "value": to_decimal(value)})
+    data = scenario.model_dump(mode="python")
+    item = data["indicators"]["impact"][index]
+    item.update({"targets": sorted(targets, key=lambda t: t["month"]), "target": None, "month": None})
+    return scenario_from_data(data), left_out
+
+
+def money_or_none(value) -> Decimal | None:
+    """A number input's value as an exact Decimal (None stays None: the field is left empty)."""
+    return None if value is None else to_decimal(value)

@@ -23,18 +23,22 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from guichet import labels
-from guichet.formatting import eur, number
+from guichet.formatting import eur, number, percent
 from guichet.loading import Problem, ScenarioError, french_message
-from guichet.models import MAX_AMOUNT, MAX_LINES, MAX_MONTH, MAX_TEXT, CostLine, Scenario
+from guichet.models import (MAX_AMOUNT, MAX_LINES, MAX_MONTH, MAX_TEXT, CostLine, Scenario,
+                            default_vat_rate)
+from guichet.rules import load_rules
 
 MAX_IMPORT_BYTES = 5_000_000  # same bound as a scenario file
 MAX_IMPORT_ROWS = MAX_LINES  # data rows (blank rows are not counted)
@@ -130,6 +134,7 @@ class ImportPreview:
 
 # --- text normalisation ---------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def _norm(text: str) -> str:
     """Lower case, no accents, punctuation as spaces, singular words (for tolerant matching)."""
     text = unicodedata.normalize("NFKD", str(text))
@@ -495,8 +500,12 @@ def _convert_row(layout: _Layout, number_: int, cells: list[Any]) -> CostLine | 
     used = list(layout.columns.values()) + list(layout.amount_by_basis.values())
     if all(_blank(cells[i]) for i in used if i < len(cells)):
         return None  # a blank row (or one with notes in unknown columns only)
-    values = {f: _shown(cell(f)) for f in layout.columns if not _blank(cell(f))}
+    values: dict[str, str] = {}  # what the user wrote, filled in only for a rejected row
     problems: list[RowProblem] = []
+
+    def rejected() -> RejectedRow:
+        values.update({f: _shown(cell(f)) for f in layout.columns if not _blank(cell(f))})
+        return RejectedRow(number_, tuple(problems), values)
 
     def bad(fld: str | None, message: str) -> None:
         problems.append(RowProblem(number_, COLUMN_NAMES.get(fld) if fld else None, message))
@@ -506,13 +515,14 @@ def _convert_row(layout: _Layout, number_: int, cells: list[Any]) -> CostLine | 
         bad(None, f"{len(cells)} valeurs pour {layout.width} colonnes d’en-tête : un séparateur "
                   "apparaît sans doute dans une valeur (par exemple une virgule décimale dans un "
                   "fichier séparé par des virgules) ; mettre la valeur entre guillemets")
-        return RejectedRow(number_, tuple(problems), values)
+        return rejected()
 
     raw_label = cell("label")
-    if not _blank(raw_label) and _norm(_text_cell(raw_label)) in _TOTAL_LABELS:
+    if (isinstance(raw_label, str) and len(raw_label) < 40 and "tot" in raw_label.lower()
+            and _norm(raw_label) in _TOTAL_LABELS):
         bad("label", f"{_q(raw_label)} ressemble à une ligne de total : elle n’est pas "
                      "importée (les totaux sont recalculés par le simulateur)")
-        return RejectedRow(number_, tuple(problems), values)
+        return rejected()
 
     data: dict[str, Any] = {}
     for fld, reader in (("label", _read_label), ("category", _read_category),
@@ -580,7 +590,7 @@ def _convert_row(layout: _Layout, number_: int, cells: list[Any]) -> CostLine | 
             bad("vat_rate", str(exc))
 
     if problems:
-        return RejectedRow(number_, tuple(problems), values)
+        return rejected()
     try:
         return CostLine.model_validate(data)
     except ValidationError as exc:
@@ -589,26 +599,14 @@ def _convert_row(layout: _Layout, number_: int, cells: list[Any]) -> CostLine | 
             if err["type"] == "months_order":
                 loc = "end_month"
             bad(loc if loc in COLUMN_NAMES else None, french_message(err))
-        return RejectedRow(number_, tuple(problems), values)
+        return rejected()
 
 
-def _build(rows: Iterator[tuple[int, list[Any]]], *, source_format: Literal["csv", "xlsx"],
+def _build(rows: Iterator[tuple[int, list[Any]]], layout: _Layout,
+           head: list[tuple[int, list[Any]]], *, source_format: Literal["csv", "xlsx"],
            encoding: str | None = None, separator: str | None = None,
-           sheet: str | None = None, layout: _Layout | None = None,
-           head: list[tuple[int, list[Any]]] | None = None) -> ImportPreview:
-    head = head if head is not None else []
-    if layout is None:
-        for item in rows:
-            head.append(item)
-            if len(head) >= HEADER_SEARCH_ROWS:
-                break
-        if not head:
-            raise ImportFileError("le fichier est vide")
-        layout = _find_header(head)
-        if layout is None:
-            raise ImportFileError(
-                f"aucune ligne d’en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes ; "
-                f"colonnes attendues : {_expected_columns()}")
+           sheet: str | None = None) -> ImportPreview:
+    """The preview, from the header found in ``head`` (the first rows) and the remaining rows."""
     _check_required(layout)
     pending = [item for item in head if item[0] > layout.header_row]
 
@@ -680,7 +678,9 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[Any]]]:
             if any(c.strip() for c in cells):
                 yield row_start, [c.strip() for c in cells[:MAX_COLUMNS]]
     except csv.Error as exc:
-        raise ImportFileError(f"CSV mal formé vers la ligne {reader.line_num} : {exc}") from None
+        reason = ("une valeur est beaucoup trop longue (guillemet jamais refermé ?)"
+                  if "field limit" in str(exc) else "ligne illisible")
+        raise ImportFileError(f"CSV mal formé vers la ligne {reader.line_num} : {reason}") from None
 
 
 def import_csv(data: bytes) -> ImportPreview:
@@ -723,8 +723,8 @@ def import_csv(data: bytes) -> ImportPreview:
     # skip the rows already read into ``head``
     for _ in range(len(head)):
         next(rows, None)
-    return _build(rows, source_format="csv", encoding=encoding, separator=delimiter,
-                  layout=layout, head=head)
+    return _build(rows, layout, head, source_format="csv", encoding=encoding,
+                  separator=delimiter)
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
@@ -769,8 +769,6 @@ def import_xlsx(data: bytes) -> ImportPreview:
     """Read cost lines from XLSX bytes: the first sheet (« Lignes de coût » first) with a header."""
     _check_size(data)
     _open_zip(data)
-    import warnings
-
     from openpyxl import load_workbook
     try:
         with warnings.catch_warnings():
@@ -794,7 +792,7 @@ def import_xlsx(data: bytes) -> ImportPreview:
             layout = _find_header(head)
             if layout is None:
                 continue
-            preview = _build(rows, source_format="xlsx", sheet=ws.title, layout=layout, head=head)
+            preview = _build(rows, layout, head, source_format="xlsx", sheet=ws.title)
             return _explain_formulas(data, preview)
         if not found_rows:
             raise ImportFileError("le classeur est vide")
@@ -917,15 +915,16 @@ def template_xlsx() -> bytes:
 
     help_ws = wb.create_sheet("Aide")
     help_ws.append(["Catégorie", "Code", "Dans l’assiette éligible ?"])
-    from guichet.rules import load_rules
     excluded = set(load_rules().values("excluded_categories"))
     for code, label in labels.CATEGORIES.items():
         help_ws.append([label, code, "Non (exclue)" if code in excluded else "Oui"])
     help_ws.append([])
+    free = [labels.CATEGORIES[c] for c in labels.CATEGORIES if default_vat_rate(c) == 0]
     notes = [
         "Une ligne par dépense. Montant : nombre, virgule décimale acceptée (« 12 500,50 »).",
-        "Base : HT ou TTC. Taux de TVA (facultatif) : « 20 % », « 0,2 » ou « 20 » ; vide = 20 % "
-        "(0 % pour le temps des agents).",
+        "Base : HT ou TTC. Taux de TVA (facultatif) : « 20 % », « 0,2 » ou « 20 » ; vide = "
+        f"{percent(load_rules().money('default_vat_rate'), 2)}"
+        + (f" ({percent(0)} pour : {', '.join(free)})." if free else "."),
         "Mois de début et de fin : numéros de mois du projet (1 = premier mois).",
     ]
     for note in notes:

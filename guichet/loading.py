@@ -75,10 +75,12 @@ _WALKED = (dict, list, _NonFinite)
 
 
 def _shown(given: Any) -> str:
-    """The received value as shown in a message: short, never a container, never a repr of
-    Decimal (JSON numbers are parsed as Decimal)."""
-    if isinstance(given, (dict, list)):
-        return ""
+    """The received value as shown in a message: short, a container named (not printed), never
+    a repr of Decimal (JSON numbers are parsed as Decimal)."""
+    if isinstance(given, dict):
+        return "un objet"
+    if isinstance(given, list):
+        return "une liste"
     shown = repr(str(given)) if isinstance(given, Decimal) else repr(given)
     return shown[:57] + "…" if len(shown) > 60 else shown
 
@@ -92,11 +94,13 @@ def french_message(err: dict) -> str:
     """A French message for one pydantic error."""
     kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
     shown = _shown(given)
+    unknown = (f"valeur inconnue (reçu {shown})" if isinstance(given, (dict, list))
+               else f"valeur {shown} inconnue")
     messages = {
         "missing": "champ obligatoire manquant",
         "extra_forbidden": "champ inconnu du format de scénario",
-        "literal_error": f"valeur {shown} inconnue ; valeurs possibles : {_choices(ctx)}",
-        "enum": f"valeur {shown} inconnue ; valeurs possibles : {_choices(ctx)}",
+        "literal_error": f"{unknown} ; valeurs possibles : {_choices(ctx)}",
+        "enum": f"{unknown} ; valeurs possibles : {_choices(ctx)}",
         "decimal_parsing": f"nombre attendu (reçu {shown})",
         "decimal_type": f"nombre attendu (reçu {shown})",
         "finite_number": "nombre fini attendu (NaN et Infinity sont refusés)",
@@ -128,7 +132,7 @@ def french_message(err: dict) -> str:
     if kind in messages:
         return messages[kind]
     if kind == "literal_error" or kind.startswith("literal"):
-        return f"valeur {shown} inconnue"
+        return unknown
     return err.get("msg", "valeur invalide")
 
 
@@ -137,9 +141,12 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         if err["type"] == "literal_error" and loc == ("schema_version",):
-            problems.append(Problem("schema_version",
-                                    f"version de format {_shown(err.get('input'))} inconnue ; seule la "
-                                    f"version {SCHEMA_VERSION} est prise en charge"))
+            given = err.get("input")
+            version = (f"version de format inconnue (reçu {_shown(given)})"
+                       if isinstance(given, (dict, list))
+                       else f"version de format {_shown(given)} inconnue")
+            problems.append(Problem("schema_version", f"{version} ; seule la version "
+                                                      f"{SCHEMA_VERSION} est prise en charge"))
             continue
         problems.append(Problem(path_of(loc), french_message(err)))
     return problems

@@ -106,17 +106,32 @@ class Milestone(_Model):
     impact: bool
 
 
+class DatedTarget(_Model):
+    """One target of an impact indicator: the value aimed at by the end of a project month."""
+
+    month: Month
+    value: AnyNumber
+
+
 class ImpactIndicator(_Model):
     name: Text
     unit: Text = ""
     baseline: AnyNumber | None = None
-    target: AnyNumber | None = None
+    target: AnyNumber | None = None  # a single target (first form of version 1)
     month: Month | None = None
+    targets: list[DatedTarget] = Field(default_factory=list, max_length=60)  # several dated ones
+    preset: Text | None = None  # an id of rules/indicators.toml (DORA metric, service usage)
+
+
+Headcount = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 class Indicators(_Model):
     annual_savings_ttc: AnyNumber | None = None
-    agents_trained: int | None = Field(default=None, ge=0, le=10_000_000)
+    current_annual_run_cost_ttc: Money | None = None
+    target_annual_run_cost_ttc: Money | None = None
+    agents_trained: Headcount | None = None
+    agents_cloud_context: Headcount | None = None
     impact: list[ImpactIndicator] = Field(default_factory=list, max_length=100)
 
 

@@ -70,6 +70,12 @@ class Workspace:
         e.incomplete = []
         e.version += 1
 
+    def refresh(self, scenario: Scenario) -> None:
+        """A change that reshapes the form (an indicator added or removed): the scenario's cost
+        lines are unchanged, so the grid's rows stay; the widgets are rebuilt."""
+        self.current.scenario = scenario
+        self.current.version += 1
+
     def update(self, scenario: Scenario) -> None:
         """A form field changed: the widgets already show it, the rows are unchanged."""
         self.current.scenario = scenario

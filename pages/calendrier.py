@@ -42,11 +42,9 @@ for row in st.session_state.get("milestones_incomplete", []):
 
 scenario = state.scenario()
 st.subheader("Chronologie")
-st.altair_chart(charts.timeline_chart(scenario, evaluation), theme=None, width="stretch")
-with st.expander("Données de la chronologie (tableau)"):
-    st.dataframe(charts.timeline_table(scenario, evaluation), hide_index=True, width="stretch")
+components.chart_with_table(charts.timeline_chart(scenario, evaluation),
+                            charts.timeline_table(scenario, evaluation), "chronologie")
 
 st.subheader("Dépenses mensuelles et cumulées")
-st.altair_chart(charts.monthly_spend_chart(evaluation), theme=None, width="stretch")
-with st.expander("Données des dépenses mensuelles (tableau)"):
-    st.dataframe(charts.monthly_spend_table(evaluation), hide_index=True, width="stretch")
+components.chart_with_table(charts.monthly_spend_chart(evaluation),
+                            charts.monthly_spend_table(evaluation), "dépenses mensuelles")

@@ -5,7 +5,7 @@ import streamlit as st
 from guichet import charts
 from guichet.compare import comparison_table, differences, unique_names
 from guichet.evaluate import evaluate
-from guichet.ui import router, state
+from guichet.ui import components, router, state
 
 router.ensure_frame()
 state.show_flash()
@@ -54,7 +54,6 @@ else:
     diffs = differences(items)
     st.markdown("**Ce qui diffère**")
     st.text("\n".join(diffs) if diffs else "Les scénarios donnent les mêmes résultats.")
-    st.altair_chart(charts.comparison_chart([(n, e) for n, _, e in items]), theme=None, width="stretch")
-    with st.expander("Données du graphique de comparaison (tableau)"):
-        st.dataframe(charts.comparison_table([(n, e) for n, _, e in items]), hide_index=True,
-                     width="stretch")
+    pairs = [(n, e) for n, _, e in items]
+    components.chart_with_table(charts.comparison_chart(pairs), charts.comparison_table(pairs),
+                                "comparaison")

@@ -145,10 +145,8 @@ with st.expander(f"Détail des {len(evaluation.lines)} ligne(s) comptée(s) : HT
     st.dataframe(lines_table(evaluation), hide_index=True, width="stretch")
 
 st.subheader("Graphiques")
-st.altair_chart(charts.costs_by_category_chart(evaluation), theme=None, width="stretch")
-with st.expander("Données du graphique « coûts par catégorie » (tableau)"):
-    st.dataframe(charts.costs_by_category_table(evaluation), hide_index=True, width="stretch")
-st.altair_chart(charts.funding_split_chart(evaluation), theme=None, width="stretch")
-with st.expander("Données du graphique « plan de financement » (tableau)"):
-    st.dataframe(charts.funding_split_table(evaluation), hide_index=True, width="stretch")
+components.chart_with_table(charts.costs_by_category_chart(evaluation),
+                            charts.costs_by_category_table(evaluation), "coûts par catégorie")
+components.chart_with_table(charts.funding_split_chart(evaluation),
+                            charts.funding_split_table(evaluation), "plan de financement")
 st.caption(f"Scénario : {md(scenario.name)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from decimal import Decimal
 from streamlit.testing.v1 import AppTest
 
 from guichet.evaluate import evaluate
@@ -40,7 +41,7 @@ def open_simulator(at: AppTest) -> AppTest:
 
 
 @pytest.mark.parametrize("page", ["pages/accueil.py", "pages/simulateur.py", "pages/calendrier.py",
-                                  "pages/regles.py", "pages/comparer.py"])
+                                  "pages/regles.py", "pages/comparer.py", "pages/indicateurs.py"])
 def test_every_page_opens_without_error(page):
     at = app().switch_page(page).run()
     assert not at.exception, at.exception
@@ -117,3 +118,21 @@ def test_copy_link_gives_the_current_scenario():
     assert "?s=" in link
     from guichet.sharing import decode_scenario
     assert decode_scenario(link.split("?s=")[1]) == at.session_state["workspace"].scenario
+
+
+def test_indicators_page_updates_payback_and_adds_an_indicator():
+    at = app().switch_page("pages/indicateurs.py").run()
+    assert metric(at, "Retour sur investissement") == "36 mois"
+    savings = next(n for n in at.number_input if n.label.startswith("Économies annuelles"))
+    savings.set_value(63000.0).run()  # own contribution 126 000 € → 24 months
+    assert metric(at, "Retour sur investissement") == "24 mois"
+    assert at.session_state["workspace"].scenario.indicators.annual_savings_ttc == Decimal("63000.0")
+    savings = next(n for n in at.number_input if n.label.startswith("Économies annuelles"))
+    savings.set_value(0.0).run()  # no positive savings: no payback
+    assert metric(at, "Retour sur investissement") == "—"
+    before = len(at.session_state["workspace"].scenario.indicators.impact)
+    next(s for s in at.selectbox if s.label == "Indicateur à ajouter").set_value("lead_time").run()
+    next(b for b in at.button if b.label == "Ajouter").click().run()
+    impact = at.session_state["workspace"].scenario.indicators.impact
+    assert len(impact) == before + 1 and impact[-1].preset == "lead_time"
+    assert not at.exception

@@ -333,7 +333,7 @@ def test_xlsx_other_sheets():
     assert "1er février 2027 à 9 h 05" in summary
     assert e.rules_version in summary
     assert any(e.reading_label in v for v in summary)
-    assert any(v.startswith("Oui : premier jalon") or v.startswith("Non") for v in summary)
+    assert "Oui (premier jalon d’impact au mois 4 ; horizon : mois 6)" in summary
     checks = wb["Contrôles"]
     got = [(checks.cell(r, 1).value, checks.cell(r, 3).value, checks.cell(r, 4).value,
             checks.cell(r, 7).value) for r in range(2, 2 + len(e.checks))]
@@ -447,6 +447,13 @@ def test_markdown_summary():
     for c in e.checks:
         assert c.message in md and c.source in md
     assert "Règles 2023-03-10.1" in md and "1er février 2027 à 9 h 05" in md
+
+
+def test_markdown_lists_at_most_the_cap_of_lines(monkeypatch):
+    monkeypatch.setattr(exports, "MARKDOWN_MAX_LINES", 2)
+    md = export_markdown(TRICKY, evaluate(TRICKY))
+    assert "Prestation A" in md and "Saisie TTC |" not in md
+    assert "… et 5 autres lignes" in md
 
 
 # --- PDF ------------------------------------------------------------------------------------------

@@ -143,6 +143,26 @@ def test_xlsx_with_number_and_text_cells():
     assert "formule sans valeur calculée" in reasons[12]
 
 
+def test_xlsx_fixture_with_formats_title_row_and_total_row():
+    """tests/fixtures/budget-fr.xlsx: a title row, « Coût HT (€) » as the only amount column (so
+    the basis is HT), euro- and percent-formatted numbers, a text amount with U+202F and « € »,
+    « M2 » months, a « N° » and an « Observations » column, a total row and a note below."""
+    preview = import_cost_lines((FIXTURES / "budget-fr.xlsx").read_bytes(), "budget-fr.xlsx")
+    assert preview.sheet == "Budget 2027"
+    assert list(preview.lines) == [
+        line("Assistance à maîtrise d’ouvrage", "external_services", "45000", "ht", "0.2", 1, 6),
+        line("Temps des agents de la DNUM", "internal_staff", "36000.5", "ht", None, 1, 9),
+        line("Acculturation Cloud des développeurs", "training", "7500.00", "ht", "0.2", 2, 3),
+        line("Licences de l’outil de supervision", "software", "1234.56", "ht", "0.055", 3, 3),
+    ]
+    assert preview.rows == (4, 5, 6, 7)
+    assert preview.ignored_columns == ("N°", "Observations")
+    assert preview.columns["amount_ht"] == "Coût HT (€)"
+    assert [str(p) for r in preview.rejected for p in r.problems] == [
+        "ligne 8, colonne libellé : « Total » ressemble à une ligne de total : elle n’est pas "
+        "importée (les totaux sont recalculés par le simulateur)"]
+
+
 def test_xlsx_prefers_the_lines_sheet_and_skips_sheets_without_header():
     wb = Workbook()
     wb.active.title = "Notes"

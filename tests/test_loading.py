@@ -299,3 +299,16 @@ def test_dump_and_load_round_trip() -> None:
 def test_scenario_error_message_lists_every_problem() -> None:
     error = ScenarioError([Problem("a", "x"), Problem("", "y")])
     assert str(error) == "a : x\ny"
+
+
+@pytest.mark.parametrize("change,path,message", [
+    (_set(["name"], ["a"]), "name", "texte attendu (reçu une liste)"),
+    (_set(["cost_lines", 0, "amount"], {"value": 1}), "cost_lines[0].amount", "nombre attendu (reçu un objet)"),
+    (_set(["applicant", "kind"], ["state_operator"]), "applicant.kind",
+     "valeur inconnue (reçu une liste) ; valeurs possibles : 'state_administration', 'state_operator', 'other'"),
+    (_set(["schema_version"], [1]), "schema_version",
+     "version de format inconnue (reçu une liste) ; seule la version 1 est prise en charge"),
+])
+def test_containers_are_named_not_printed(change, path: str, message: str) -> None:
+    problem = only(change)
+    assert (problem.path, problem.message) == (path, message)

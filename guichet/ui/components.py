@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from guichet import labels
+from guichet import charts, labels
 from guichet.evaluate import Check, Evaluation, Explanation
 from guichet.formatting import escape_markdown as md
 from guichet.formatting import eur, percent
@@ -112,3 +112,28 @@ def figures_strip(e: Evaluation) -> None:
         f"**Après vos lignes** — assiette éligible : **{eur(e.eligible_base_ttc)}** · dépenses "
         f"exclues : **{eur(e.excluded_cost_ttc)}** · cofinancement : **{eur(e.cofinancing_ttc)}** · "
         f"reste à charge : **{eur(e.own_contribution_ttc)}** · statut : **{e.status_label}**")
+
+
+def chart_with_table(chart, table, what: str) -> None:
+    """A chart and, right under it, its data as a table (the accessible alternative)."""
+    st.vega_lite_chart(charts.vega_spec(chart), theme=None, width="stretch")
+    with st.expander(f"Données du graphique « {what} » (tableau)"):
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def band_sentence(result) -> str:
+    """« Mesure actuelle : bande Moyenne → dernière cible (M9) : bande Élevée », in words."""
+    if result.baseline is None and not result.targets:
+        return "À compléter : la mesure actuelle et au moins une cible datée."
+    parts = []
+    if result.baseline is not None:
+        parts.append("Mesure actuelle" + (f" : bande DORA {result.baseline_band}" if result.baseline_band else " saisie"))
+    else:
+        parts.append("Mesure actuelle à saisir")
+    if result.targets:
+        last = result.targets[-1]
+        when = f"M{last.month}" if last.month else "non datée"
+        parts.append(f"dernière cible ({when})" + (f" : bande DORA {last.band}" if last.band else " saisie"))
+    else:
+        parts.append("aucune cible datée")
+    return " → ".join(parts)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from guichet import form
 from guichet.editing import apply_editor_delta, milestone_rows, milestones_from_rows
+from guichet.indicators import targets_of
 from guichet.loading import ScenarioError
 from guichet.ui import state
 
@@ -83,3 +84,48 @@ def on_milestone_edit() -> None:
     milestones, incomplete = milestones_from_rows(rows)
     st.session_state["milestones_incomplete"] = incomplete
     state.workspace().update(state.scenario().model_copy(update={"milestones": milestones}))
+
+
+def on_add_indicator() -> None:
+    preset = st.session_state.get(widget_key("new_indicator"))
+    try:
+        ws = state.workspace()
+        ws.refresh(form.add_impact_indicator(ws.scenario, None if preset == "free" else preset))
+    except ScenarioError as exc:
+        st.session_state["form_error"] = "Erreur : " + " ; ".join(str(p) for p in exc.problems)
+
+
+def on_remove_indicator(index: int) -> None:
+    ws = state.workspace()
+    ws.refresh(form.remove_impact_indicator(ws.scenario, index))
+
+
+def targets_key(index: int) -> str:
+    return widget_key(f"targets.{index}")
+
+
+def targets_base(index: int) -> list[dict]:
+    key = targets_key(index)
+    if key not in st.session_state or f"{key}.base" not in st.session_state:
+        ind = state.scenario().indicators.impact[index]
+        st.session_state[f"{key}.base"] = [{"month": m or None, "value": float(v)}
+                                           for m, v in targets_of(ind)]
+    return st.session_state[f"{key}.base"]
+
+
+def on_targets_edit(index: int) -> None:
+    key = targets_key(index)
+    rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key),
+                              columns=("month", "value"))
+    scenario, left_out = form.set_impact_targets(state.scenario(), index, rows)
+    st.session_state[f"{key}.left_out"] = left_out
+    state.workspace().update(scenario)
+
+
+def as_float(value) -> float | None:
+    """A Decimal shown in a number input (floats only for display; read back as Decimal)."""
+    return None if value is None else float(value)
+
+
+def decimal_or_none(value):
+    return form.money_or_none(value)

@@ -21,6 +21,7 @@ PAGES = [
     ("pages/accueil.py", "Accueil", ":material/home:", None),
     ("pages/simulateur.py", "Simulateur", ":material/calculate:", "simulateur"),
     ("pages/calendrier.py", "Calendrier et impact", ":material/event:", "calendrier"),
+    ("pages/indicateurs.py", "Indicateurs", ":material/monitoring:", "indicateurs"),
     ("pages/comparer.py", "Comparer", ":material/compare:", "comparer"),
     ("pages/regles.py", "Règles", ":material/gavel:", "regles"),
 ]
