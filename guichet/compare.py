@@ -40,15 +40,11 @@ def comparison_table(items: list[tuple[str, Scenario, Evaluation]]) -> pd.DataFr
     return pd.DataFrame(data)
 
 
-def differences(items: list[tuple[str, Scenario, Evaluation]]) -> list[str]:
-    """The rows of the comparison whose values are not all the same, in words."""
+def differences(items: list[tuple[str, Scenario, Evaluation]]) -> pd.DataFrame:
+    """The rows of the comparison whose values are not all the same."""
     table = comparison_table(items)
-    out = []
-    for _, row in table.iterrows():
-        values = list(row.iloc[1:])
-        if len(set(values)) > 1:
-            out.append(f"{row.iloc[0]} : " + " / ".join(f"{n} : {v}" for n, v in zip(table.columns[1:], values)))
-    return out
+    differs = table.iloc[:, 1:].nunique(axis=1) > 1
+    return table[differs].reset_index(drop=True)
 
 
 def unique_names(names: list[str]) -> list[str]:

@@ -55,3 +55,22 @@ def rules_table(rules) -> pd.DataFrame:
             "Identifiant": r.id,
         } for r in rules.rules.values()],
     )
+
+
+def import_preview_tables(preview) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(accepted lines, rejected rows) of an import preview, as the user will read them."""
+    from guichet.evaluate import line_ttc
+
+    accepted = pd.DataFrame([{
+        "Ligne du fichier": row,
+        "Libellé": line.label,
+        "Catégorie": labels.CATEGORIES[line.category],
+        "Montant saisi": eur(line.amount) + " " + labels.BASES[line.basis],
+        "TTC": eur(line_ttc(line)[2]),
+        "Mois": f"{line.start_month} à {line.end_month}",
+    } for row, line in zip(preview.rows, preview.lines)],
+        columns=["Ligne du fichier", "Libellé", "Catégorie", "Montant saisi", "TTC", "Mois"])
+    rejected = pd.DataFrame([{"Ligne du fichier": r.row, "Raison du refus": r.reason}
+                             for r in preview.rejected],
+                            columns=["Ligne du fichier", "Raison du refus"])
+    return accepted, rejected

@@ -88,6 +88,11 @@ class Workspace:
         e.incomplete = incomplete
         e.scenario = e.scenario.model_copy(update={"cost_lines": lines})
 
+    def append_lines(self, lines) -> None:
+        """Imported lines go after the grid's rows (incomplete rows kept); the grid is rebuilt."""
+        self.set_rows(self.current.rows + rows_from_lines(list(lines)))
+        self.current.version += 1
+
     def duplicate(self) -> Entry:
         source = self.current
         copy = source.scenario.model_copy(update={"name": f"{source.scenario.name} (copie)"}, deep=True)

@@ -53,7 +53,10 @@ else:
     st.dataframe(comparison_table(items), hide_index=True, width="stretch")
     diffs = differences(items)
     st.markdown("**Ce qui diffère**")
-    st.text("\n".join(diffs) if diffs else "Les scénarios donnent les mêmes résultats.")
+    if len(diffs):
+        st.dataframe(diffs, hide_index=True, width="stretch")
+    else:
+        st.text("Les scénarios donnent les mêmes résultats.")
     pairs = [(n, e) for n, _, e in items]
     components.chart_with_table(charts.comparison_chart(pairs), charts.comparison_table(pairs),
                                 "comparaison")

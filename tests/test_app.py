@@ -41,7 +41,7 @@ def open_simulator(at: AppTest) -> AppTest:
 
 
 @pytest.mark.parametrize("page", ["pages/accueil.py", "pages/simulateur.py", "pages/calendrier.py",
-                                  "pages/regles.py", "pages/comparer.py", "pages/indicateurs.py"])
+                                  "pages/regles.py", "pages/comparer.py", "pages/indicateurs.py", "pages/fichiers.py"])
 def test_every_page_opens_without_error(page):
     at = app().switch_page(page).run()
     assert not at.exception, at.exception
@@ -136,3 +136,79 @@ def test_indicators_page_updates_payback_and_adds_an_indicator():
     impact = at.session_state["workspace"].scenario.indicators.impact
     assert len(impact) == before + 1 and impact[-1].preset == "lead_time"
     assert not at.exception
+
+
+def files_page() -> AppTest:
+    return app().switch_page("pages/fichiers.py").run()
+
+
+def uploader(at: AppTest, label_start: str):
+    return next(u for u in at.file_uploader if u.label.startswith(label_start))
+
+
+@pytest.mark.parametrize("content,expected", [
+    (b"{pas du json", "JSON mal formé"),
+    (b'{"schema_version": 1, "name": "x"}', "applicant"),
+    (b'{"schema_version": 7}', "schema_version"),
+    (bytes([0xff, 0xfe, 0x00]), "UTF-8"),
+])
+def test_a_bad_scenario_file_names_the_problem_and_changes_nothing(content, expected):
+    at = files_page()
+    before = at.session_state["workspace"].scenario
+    uploader(at, "Ouvrir un scénario").upload("mauvais.json", content, "application/json").run()
+    errors = [e.value for e in at.error]
+    assert any("n’a pas pu être ouvert" in e and expected in e for e in errors), errors
+    ws = at.session_state["workspace"]
+    assert ws.scenario == before and len(ws.entries) == 1
+
+
+def test_a_saved_scenario_reopens_identically():
+    from guichet.loading import dump_scenario
+    saved = load_preset("extension-nubo")
+    at = files_page()
+    uploader(at, "Ouvrir un scénario").upload("nubo.json", dump_scenario(saved).encode(), "application/json").run()
+    ws = at.session_state["workspace"]
+    assert ws.scenario == saved and len(ws.entries) == 2
+    assert any("ouvert" in s.value for s in at.success)
+
+
+def test_import_preview_changes_nothing_until_confirmed():
+    at = files_page()
+    lines_before = list(at.session_state["workspace"].scenario.cost_lines)
+    data = (Path(__file__).parent / "fixtures" / "budget-rejects.csv").read_bytes()
+    uploader(at, "Fichier de lignes de coût").upload("budget.csv", data, "text/csv").run()
+    assert any("Aperçu de « budget.csv »" in i.value for i in at.info)
+    assert at.session_state["workspace"].scenario.cost_lines == lines_before
+    name, preview = at.session_state["import_preview"]
+    assert preview.rejected, "the fixture has rejected rows, shown before anything changes"
+    rejected_table = at.dataframe[-1].value
+    assert list(rejected_table["Ligne du fichier"]) == [r.row for r in preview.rejected]
+    next(b for b in at.button if b.label.startswith("Ajouter ces")).click().run()
+    after = at.session_state["workspace"].scenario.cost_lines
+    assert after == lines_before + list(preview.lines)
+    assert any("ajoutée(s)" in s.value for s in at.success)
+
+
+def test_an_unreadable_spreadsheet_imports_nothing():
+    at = files_page()
+    before = at.session_state["workspace"].scenario
+    uploader(at, "Fichier de lignes de coût").upload("faux.xlsx", b"PK\x03\x04 pas un classeur", "application/octet-stream").run()
+    assert any("n’a pas pu être lu" in e.value for e in at.error)
+    assert at.session_state["workspace"].scenario == before
+    assert "import_preview" not in at.session_state
+
+
+def test_compare_page_with_two_presets():
+    at = app()
+    at.button(key="preset_not-eligible-commercial-cloud").click().run()
+    at.switch_page("pages/comparer.py").run()
+    table = at.dataframe[0].value
+    names = [c for c in table.columns if c]
+    assert len(names) == 2
+    row = table.set_index("").loc["Statut"]
+    assert list(row) == ["Éligible", "Non éligible"]
+    cof = table.set_index("").loc["Cofinancement"]
+    assert list(cof) == [eur(evaluate(load_preset("migration-pi")).cofinancing_ttc), eur(0)]
+    differs = at.dataframe[1].value.set_index("")
+    assert "Statut" in differs.index and "Cible de migration" in differs.index
+    assert "Demandeur" not in differs.index  # both are State administrations

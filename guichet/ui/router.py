@@ -22,6 +22,7 @@ PAGES = [
     ("pages/simulateur.py", "Simulateur", ":material/calculate:", "simulateur"),
     ("pages/calendrier.py", "Calendrier et impact", ":material/event:", "calendrier"),
     ("pages/indicateurs.py", "Indicateurs", ":material/monitoring:", "indicateurs"),
+    ("pages/fichiers.py", "Fichiers et exports", ":material/folder_open:", "fichiers"),
     ("pages/comparer.py", "Comparer", ":material/compare:", "comparer"),
     ("pages/regles.py", "Règles", ":material/gavel:", "regles"),
 ]

@@ -222,7 +222,7 @@ class App:
         return self.page.get_by_test_id("stAlert").filter(has_text=text)
 
     def status_banner(self):
-        return self.main().get_by_test_id("stAlert").filter(has_text=re.compile(r"^\W*Statut : "))
+        return self.main().get_by_test_id("stAlert").filter(has_text="Statut : ")
 
     def exceptions(self):
         return self.page.get_by_test_id("stException")
@@ -246,9 +246,8 @@ class App:
         """Select the cell at data row ``row`` (0-based) and column ``col`` (0-based, hidden index)
         with a click on the row's first column, then arrow keys (column widths are not fixed)."""
         grid.scroll_into_view_if_needed()
-        canvas = grid.get_by_test_id("data-grid-canvas")
         # Row marker column (~33 px, for selecting rows to delete), then the first column.
-        canvas.click(position={"x": 60, "y": 35 + 35 * min(row, 4) + 17})
+        grid.click(position={"x": 60, "y": 35 + 35 * min(row, 4) + 17})
         for _ in range(max(0, row - 4)):
             self.page.keyboard.press("ArrowDown")
         for _ in range(col):
@@ -280,7 +279,8 @@ class App:
         from playwright.sync_api import expect
         overlay = self.open_cell_editor(row, col, grid)
         overlay.get_by_role("combobox").fill(option)
-        expect(overlay.get_by_role("option", name=option, exact=True)).to_be_visible()
+        # The list of options is drawn outside the overlay (a menu portal).
+        expect(self.page.get_by_role("option", name=option, exact=True)).to_be_visible()
         self.after_rerun(lambda: self.page.keyboard.press("Enter"))
 
     def add_grid_row(self, grid=None) -> None:

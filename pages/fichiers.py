@@ -1,0 +1,76 @@
+"""Fichiers: save and reopen a scenario, import cost lines, export the dossier."""
+
+import streamlit as st
+
+from guichet.evaluate import evaluate
+from guichet.exports import export, export_filename
+from guichet.imports import template_csv, template_xlsx
+from guichet.loading import dump_scenario
+from guichet.tables import import_preview_tables
+from guichet.ui import files, router, state
+
+router.ensure_frame()
+state.show_flash()
+ws = state.workspace()
+scenario = ws.scenario
+
+st.title("Fichiers et exports")
+
+st.subheader("Enregistrer et rouvrir un scénario")
+st.download_button("Enregistrer le scénario (.json)", data=dump_scenario(scenario).encode("utf-8"),
+                   file_name=export_filename(scenario, "json").replace("synthese-", "scenario-"),
+                   mime="application/json", icon=":material/download:", on_click="ignore")
+open_key = f"open_scenario.{st.session_state.get('open_round', 0)}"
+st.file_uploader("Ouvrir un scénario enregistré (.json)", type=["json"], key=open_key,
+                 on_change=files.on_open_scenario, args=(open_key,),
+                 help="Le scénario ouvert s’ajoute aux scénarios de la session et devient le scénario en cours.")
+
+st.subheader("Importer des lignes de coût (tableur)")
+st.markdown("Colonnes attendues : libellé, catégorie, montant, base (HT/TTC), taux de TVA "
+            "(facultatif), mois de début, mois de fin. Séparateur « ; » ou « , », virgule "
+            "décimale, espaces entre milliers et « € » acceptés. Rien ne change avant votre "
+            "confirmation.")
+t1, t2 = st.columns(2)
+with t1:
+    st.download_button("Modèle CSV", data=template_csv, file_name="modele-lignes-de-cout.csv",
+                       mime="text/csv", icon=":material/table:", on_click="ignore")
+with t2:
+    st.download_button("Modèle XLSX", data=template_xlsx, file_name="modele-lignes-de-cout.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/table:", on_click="ignore")
+import_key = f"import_file.{st.session_state.get('import_round', 0)}"
+st.file_uploader("Fichier de lignes de coût (.csv, .xlsx)", type=["csv", "xlsx"], key=import_key,
+                 on_change=files.on_import_file, args=(import_key,))
+
+if files.PREVIEW in st.session_state:
+    name, preview = st.session_state[files.PREVIEW]
+    accepted, rejected = import_preview_tables(preview)
+    st.info(f"Aperçu de « {name} » : {preview.summary()}. Le scénario n’a pas encore changé.",
+            icon=":material/preview:")
+    st.markdown(f"**Lignes acceptées ({len(accepted)})**")
+    st.dataframe(accepted, hide_index=True, width="stretch")
+    if len(rejected):
+        st.markdown(f"**Lignes refusées ({len(rejected)})** — elles ne seront pas importées")
+        st.dataframe(rejected, hide_index=True, width="stretch")
+    b1, b2, b3 = st.columns(3)
+    with b1:
+        st.button(f"Ajouter ces {len(preview.lines)} ligne(s)", on_click=files.on_apply_import,
+                  args=("add",), type="primary", disabled=not preview.lines, width="stretch")
+    with b2:
+        st.button("Remplacer les lignes du scénario", on_click=files.on_apply_import,
+                  args=("replace",), disabled=not preview.lines, width="stretch")
+    with b3:
+        st.button("Annuler", on_click=files.on_cancel_import, width="stretch")
+
+st.subheader("Exporter le dossier")
+st.markdown("Synthèse chiffrée, contrôles et sources, pour joindre au dossier de candidature.")
+formats = [("xlsx", "Classeur XLSX (formules vérifiables)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+           ("pdf", "Synthèse PDF imprimable", "application/pdf"),
+           ("csv", "Lignes de coût CSV", "text/csv"),
+           ("md", "Synthèse Markdown", "text/markdown")]
+cols = st.columns(len(formats))
+for col, (fmt, label, mime) in zip(cols, formats):
+    with col:
+        st.download_button(label, data=lambda fmt=fmt: export(scenario, evaluate(scenario, reading=ws.reading), fmt),
+                           file_name=export_filename(scenario, fmt), mime=mime, key=f"export_{fmt}",
+                           icon=":material/download:", on_click="ignore", width="stretch")
