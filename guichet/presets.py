@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from guichet import labels
+from guichet.evaluate import evaluate
+from guichet.formatting import eur
 from guichet.loading import load_scenario
 from guichet.models import Applicant, Migration, Scenario
 
@@ -39,3 +42,14 @@ def blank_scenario(today: dt.date | None = None) -> Scenario:
     start = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     return Scenario(name="Nouveau projet", applicant=Applicant(kind="state_administration"),
                     migration=Migration(origin="physical", target="pi"), start_date=start)
+
+
+def preset_summary(scenario: Scenario) -> str:
+    """« Migration vers PI · 234 000 € TTC · Éligible »: one line to tell presets apart."""
+    e = evaluate(scenario)
+    ops = []
+    if scenario.migration:
+        ops.append(f"Migration vers {labels.TARGETS[scenario.migration.target].split(' (')[0]}")
+    if scenario.extension:
+        ops.append("Extension " + " et ".join(labels.CLOUDS[c] for c in scenario.extension.clouds))
+    return " · ".join(ops + [f"{eur(e.total_cost_ttc, cents=False)} TTC", e.status_label])

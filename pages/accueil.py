@@ -3,7 +3,8 @@
 import streamlit as st
 
 from guichet.formatting import eur, percent
-from guichet.presets import list_presets
+from guichet.formatting import escape_markdown as md
+from guichet.presets import list_presets, load_preset, preset_summary
 from guichet.rules import load_rules
 from guichet.ui import router, state
 
@@ -48,21 +49,23 @@ st.subheader("Commencer")
 st.markdown("Chargez un exemple réaliste en un clic, ou partez d’un projet vide. "
             "Chaque exemple s’ajoute aux scénarios de la session.")
 presets = list_presets()
-cols = st.columns(len(presets) + 1)
-for col, preset in zip(cols, presets):
-    with col:
-        if st.button(preset.title, key=f"preset_{preset.id}", width="stretch"):
+cards = st.columns(2)
+for i, preset in enumerate(presets):
+    with cards[i % 2], st.container(border=True):
+        summary = preset_summary(load_preset(preset.id))
+        st.markdown(f"**{md(preset.title)}**")
+        st.caption(summary)
+        if st.button("Charger cet exemple", key=f"preset_{preset.id}", icon=":material/play_arrow:"):
             state.load_preset_into_workspace(preset.id)
             st.switch_page("pages/simulateur.py")
-with cols[-1]:
-    if st.button("Nouveau projet vide", key="preset_blank", icon=":material/add:", width="stretch"):
-        state.new_blank()
-        st.switch_page("pages/simulateur.py")
+if st.button("Nouveau projet vide", key="preset_blank", icon=":material/add:"):
+    state.new_blank()
+    st.switch_page("pages/simulateur.py")
 
 st.divider()
 st.markdown(
     f"Prêt à déposer ? Le dépôt se fait sur Démarches simplifiées : "
     f"[Déposer votre projet]({rules.apply_url}). Une question : {rules.contact}.")
 st.caption(
-    f"Simulateur non officiel : il applique la page « {rules.title} » ({rules.source_label}). "
-    "Seule l’instruction du dossier par la DINUM fait foi.")
+    f"Simulateur non officiel, d’après la {rules.source_label}. Seule l’instruction du dossier "
+    "par la DINUM fait foi.")

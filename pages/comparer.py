@@ -34,9 +34,11 @@ with c1:
 with c2:
     new_name = st.text_input("Nouveau nom du scénario en cours", max_chars=300, key="compare_rename")
 with c3:
-    if st.button("Renommer", icon=":material/edit:", width="stretch", disabled=not new_name.strip()):
-        ws.rename(new_name)
-        st.rerun()
+    if st.button("Renommer", icon=":material/edit:", width="stretch"):
+        if new_name.strip():
+            ws.rename(new_name)
+            st.rerun()
+        st.warning("Attention : saisissez d’abord le nouveau nom.", icon=":material/edit:")
 if st.button("Supprimer le scénario en cours", icon=":material/delete:", disabled=len(ws.entries) < 2):
     ws.delete(ws.current_id)
     st.rerun()

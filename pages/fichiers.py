@@ -64,13 +64,15 @@ if files.PREVIEW in st.session_state:
 
 st.subheader("Exporter le dossier")
 st.markdown("Synthèse chiffrée, contrôles et sources, pour joindre au dossier de candidature.")
-formats = [("xlsx", "Classeur XLSX (formules vérifiables)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-           ("pdf", "Synthèse PDF imprimable", "application/pdf"),
-           ("csv", "Lignes de coût CSV", "text/csv"),
-           ("md", "Synthèse Markdown", "text/markdown")]
-cols = st.columns(len(formats))
-for col, (fmt, label, mime) in zip(cols, formats):
-    with col:
+formats = [("xlsx", "Classeur XLSX", "Totaux en formules vérifiables, contrôles, calendrier, indicateurs.",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+           ("pdf", "Synthèse PDF", "Une à deux pages imprimables, avec les graphiques.", "application/pdf"),
+           ("csv", "Lignes de coût CSV", "Séparateur « ; », virgule décimale (Excel en français).", "text/csv"),
+           ("md", "Synthèse Markdown", "Texte structuré, à coller dans un wiki ou un courriel.", "text/markdown")]
+cols = st.columns(2)
+for i, (fmt, label, what, mime) in enumerate(formats):
+    with cols[i % 2], st.container(border=True):
         st.download_button(label, data=lambda fmt=fmt: export(scenario, evaluate(scenario, reading=ws.reading), fmt),
                            file_name=export_filename(scenario, fmt), mime=mime, key=f"export_{fmt}",
-                           icon=":material/download:", on_click="ignore", width="stretch")
+                           icon=":material/download:", on_click="ignore")
+        st.caption(what)

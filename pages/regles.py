@@ -3,7 +3,7 @@
 import streamlit as st
 
 from guichet.rules import load_rules
-from guichet.tables import rules_table
+from guichet.tables import rule_value_text, rules_table
 from guichet.ui import router, state
 
 rules = load_rules()
@@ -35,6 +35,17 @@ st.radio("Lecture en vigueur", options=names, index=names.index(ws.reading),
 st.info(f"Lecture en vigueur : « {rules.reading(ws.reading).label} ».", icon=":material/info:")
 
 st.subheader("Toutes les règles")
-st.dataframe(rules_table(rules), hide_index=True, width="stretch",
-             column_config={"Phrase de la page": st.column_config.TextColumn(width="large")})
+st.markdown("Chaque règle : sa valeur, la phrase de la page dont elle vient, et sa date d’entrée en "
+            "vigueur. Les hypothèses du simulateur le disent.")
+for rule in rules.rules.values():
+    with st.container(border=True):
+        origin = "Hypothèse du simulateur" if rule.assumption else "Page du guichet"
+        st.markdown(f"**{rule.title}** : {rule_value_text(rule)}")
+        st.markdown(f"> « {rule.source} »")
+        if rule.note:
+            st.markdown(rule.note)
+        st.caption(f"{origin} · en vigueur depuis le {rule.in_force:%d/%m/%Y} · identifiant "
+                   f"`{rule.id}`")
+with st.expander("Toutes les règles en un tableau"):
+    st.dataframe(rules_table(rules), hide_index=True, width="stretch")
 st.caption(f"Source : {rules.source_label}. Dépôt des dossiers : {rules.apply_url}")

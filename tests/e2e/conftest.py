@@ -6,7 +6,9 @@ Without Chromium (or Playwright) every test here is skipped with the reason — 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -73,21 +75,33 @@ def context(browser, app_url):
 
 
 @pytest.fixture
-def app(context):
-    """One tab on the simulator; its session is new (the default workspace)."""
-    return App(context.new_page())
+def app(context, request):
+    """One tab on the simulator; its session is new (the default workspace). Afterwards, no
+    Streamlit exception box may be left on any of the context's pages."""
+    yield App(context.new_page())
+    if request.node.get_closest_marker("xfail"):
+        return
+    boxes = [text for page in context.pages if not page.is_closed()
+             for text in App(page).exceptions().all_inner_texts()]
+    if boxes:
+        pytest.fail("Streamlit showed an exception:\n" + "\n---\n".join(boxes), pytrace=False)
 
 
-@pytest.fixture(autouse=True)
-def _no_app_exception(request):
-    """After each browser test: no Streamlit exception box was left on the page."""
-    yield
-    if "app" not in request.fixturenames:
+FAILURE_SHOTS = Path(os.environ.get("GUICHET_E2E_SHOTS", "/tmp/e2e-shots")) / "failures"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failed browser test, keep a screenshot of each of its pages (outside the repository)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or "context" not in getattr(item, "funcargs", {}):
         return
-    app = request.getfixturevalue("app")
-    if app.page.is_closed():
-        return
-    boxes = app.exceptions()
-    if boxes.count():
-        pytest.fail("Streamlit showed an exception:\n" + "\n---\n".join(boxes.all_inner_texts()),
-                    pytrace=False)
+    FAILURE_SHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", item.nodeid.split("::", 1)[-1])
+    for i, page in enumerate(item.funcargs["context"].pages):
+        if not page.is_closed():
+            path = FAILURE_SHOTS / f"{name}-{i}.png"
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(path))
+                report.sections.append(("screenshot", str(path)))
