@@ -25,7 +25,9 @@ its theme, and the theme defines no locale. This module does not import Streamli
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from functools import lru_cache
 
 import altair as alt
 import pandas as pd
@@ -92,6 +94,14 @@ AUTOSIZE = alt.AutoSizeParams(type="fit-x", contains="padding")
 AXIS_LABEL_LIMIT = 230
 
 
+def _inline(frame: pd.DataFrame) -> alt.Data:
+    """A small frame as inline records. Altair's default transformer sanitises a DataFrame with
+    pandas at every ``to_dict`` (about 15 ms a chart); these frames hold only plain strings,
+    floats and ints, so their records can go to Vega as they are (Altair still gathers them in
+    the spec's ``datasets``)."""
+    return alt.Data(values=frame.to_dict("records"))
+
+
 def _money(value: Decimal) -> float:
     """A Decimal amount as a float: for plotting only, never for a figure a person reads."""
     return float(value)
@@ -123,7 +133,7 @@ def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
 def placeholder(title: str, message: str) -> alt.Chart:
     """A chart that only says why there is nothing to draw (valid Vega-Lite, no axes)."""
     data = pd.DataFrame({"message": [message]})
-    chart = (alt.Chart(data, title=_title(title))
+    chart = (alt.Chart(_inline(data), title=_title(title))
              .mark_text(fontSize=14, color=MENTION, align="center")
              .encode(text=alt.Text("message:N"))
              .properties(height=60))
@@ -160,19 +170,29 @@ def costs_by_category_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
     """Horizontal bars, one per category that has lines (French labels), stacked by status:
     in the eligible base (DSFR highlight colour) or excluded from it (grey). Each bar is labelled
     with its amount, and « exclue » when excluded, so colour is not the only cue."""
-    title = "Coûts par catégorie (TTC)"
     data = costs_by_category_data(evaluation)
     if data.empty:
-        return placeholder(title, "Aucune ligne de coût saisie.")
-    order = list(data["Catégorie"])
-    top = float(data["montant"].max()) or 1.0
+        return placeholder(COSTS_TITLE, "Aucune ligne de coût saisie.")
+    order, top = _costs_layout(data)
+    return _costs_chart(_inline(data), order, top)
+
+
+COSTS_TITLE = "Coûts par catégorie (TTC)"
+
+
+def _costs_layout(data: pd.DataFrame) -> tuple[list[str], float]:
+    """The categories in order, and the end of the x axis: room on the right for the labels."""
+    return list(data["Catégorie"]), (float(data["montant"].max()) or 1.0) * 1.45
+
+
+def _costs_chart(data: alt.Data, order: list[str], x_max: float) -> alt.TopLevelMixin:
     y = alt.Y("Catégorie:N", sort=order, title=None)
-    base = alt.Chart(data, title=_title(title, "Dépenses exclues : matériel, logiciels, "
-                                               "ressources Cloud, évolutions fonctionnelles"))
+    base = alt.Chart(data, title=_title(COSTS_TITLE, "Dépenses exclues : matériel, logiciels, "
+                                                     "ressources Cloud, évolutions fonctionnelles"))
     bars = base.mark_bar(stroke=OUTLINE, strokeWidth=1).encode(
         y=y,
         x=alt.X("montant:Q", stack="zero", axis=_axis_money("Montant TTC"),
-                scale=alt.Scale(domain=[0, top * 1.45], nice=False)),
+                scale=alt.Scale(domain=[0, x_max], nice=False)),
         color=alt.Color("Statut:N", title="Statut",
                         scale=alt.Scale(domain=[ELIGIBLE, EXCLUDED], range=[HIGHLIGHT, GREY])),
         order=alt.Order("Statut:N", sort="ascending"),
@@ -242,6 +262,7 @@ def funding_split_data(evaluation: Evaluation) -> pd.DataFrame:
             "Part du coût total": percent(share, 1),
             # the share is written on the bar only where it fits
             "Étiquette": percent(share, 1) if share >= Decimal("0.07") else "",
+            "couleur": "#FFFFFF" if part == COFINANCING else TEXT,
         })
         start += amount
     return pd.DataFrame(rows)
@@ -252,33 +273,95 @@ def funding_split_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
     of the eligible base, the excluded costs (which stay with the applicant). Each part is
     labelled with its share of the total where it is wide enough; the amounts are in the tooltip
     and the table."""
-    title = "Financement du projet (TTC)"
     if not evaluation.total_cost_ttc:
-        return placeholder(title, "Aucun coût saisi : rien à répartir.")
-    data = funding_split_data(evaluation)
-    subtitle = (f"Coût total : {eur(evaluation.total_cost_ttc)} ; "
-                f"cofinancement : {eur(evaluation.cofinancing_ttc)}")
-    base = alt.Chart(data, title=_title(title, subtitle))
+        return placeholder(FUNDING_TITLE, "Aucun coût saisi : rien à répartir.")
+    return _funding_chart(_inline(funding_split_data(evaluation)), _money(evaluation.total_cost_ttc),
+                          _funding_subtitle(evaluation))
+
+
+FUNDING_TITLE = "Financement du projet (TTC)"
+
+
+def _funding_subtitle(evaluation: Evaluation) -> str:
+    return (f"Coût total : {eur(evaluation.total_cost_ttc)} ; "
+            f"cofinancement : {eur(evaluation.cofinancing_ttc)}")
+
+
+def _funding_chart(data: alt.Data, x_max: float, subtitle: str) -> alt.TopLevelMixin:
+    base = alt.Chart(data, title=_title(FUNDING_TITLE, subtitle))
     y = alt.Y("projet:N", title=None, axis=None)
     bars = base.mark_bar(stroke=OUTLINE, strokeWidth=1, height=44).encode(
         y=y,
         x=alt.X("debut:Q", axis=_axis_money("Montant TTC"),
-                scale=alt.Scale(domain=[0, _money(evaluation.total_cost_ttc)], nice=False)),
-        x2="fin:Q",
+                scale=alt.Scale(domain=[0, x_max], nice=False)),
+        x2=alt.X2("fin:Q"),
         color=alt.Color("Partie:N", title=None,
-                        scale=alt.Scale(domain=FUNDING_PARTS, range=FUNDING_COLORS),
-),
+                        scale=alt.Scale(domain=FUNDING_PARTS, range=FUNDING_COLORS)),
         tooltip=[alt.Tooltip("Partie:N"), alt.Tooltip("Montant TTC:N"),
                  alt.Tooltip("Part du coût total:N")],
     )
     # white on the dark blue, near-black on the light ones (contrast ≥ 4.5:1)
     text = base.mark_text(align="center", baseline="middle", fontWeight="bold").encode(
         y=y, x=alt.X("milieu:Q"), text=alt.Text("Étiquette:N"),
-        color=alt.condition(f"datum.Partie === '{COFINANCING}'", alt.value("#FFFFFF"),
-                            alt.value(TEXT)),
+        color=alt.Color("couleur:N", scale=None, legend=None),
     )
     chart = alt.layer(bars, text).properties(height=70)
     return _configured(chart)
+
+
+# --- fast specs for the Simulateur page -------------------------------------------------------------
+#
+# Building an altair chart and converting it costs tens of milliseconds, at every rerun of the page
+# that redraws after each edit. The two charts of the Simulateur have a fixed shape: only their data
+# and three values (the order of the categories, the end of the x axis, the subtitle) change. So the
+# spec is built once through altair with placeholders and validated, then each rerun fills in the
+# data and the three values. The tests check that the result equals the altair chart's spec.
+
+_DATASET = "table"
+_ORDER, _X_MAX, _SUBTITLE = "__ordre__", 987654321.5, "__sous-titre__"
+
+
+@lru_cache(maxsize=None)
+def _template(kind: str) -> str:
+    data = alt.Data(name=_DATASET)
+    chart = (_costs_chart(data, [_ORDER], _X_MAX) if kind == "costs"
+             else _funding_chart(data, _X_MAX, _SUBTITLE))
+    return json.dumps(chart.to_dict(), ensure_ascii=False)  # validated once
+
+
+def _fill(node, values: dict):
+    if isinstance(node, dict):
+        return {k: _fill(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        if node == [_ORDER]:
+            return values[_ORDER]
+        return [_fill(v, values) for v in node]
+    if isinstance(node, (str, float)) and node in values:
+        return values[node]
+    return node
+
+
+def _filled(kind: str, data: pd.DataFrame, values: dict) -> dict:
+    spec = _fill(json.loads(_template(kind)), values)
+    spec["datasets"] = {_DATASET: data.to_dict("records")}
+    return spec
+
+
+def costs_by_category_spec(evaluation: Evaluation) -> dict:
+    """The Vega-Lite spec of :func:`costs_by_category_chart`, without rebuilding it in altair."""
+    data = costs_by_category_data(evaluation)
+    if data.empty:
+        return vega_spec(costs_by_category_chart(evaluation))
+    order, x_max = _costs_layout(data)
+    return _filled("costs", data, {_ORDER: order, _X_MAX: x_max})
+
+
+def funding_split_spec(evaluation: Evaluation) -> dict:
+    """The Vega-Lite spec of :func:`funding_split_chart`, without rebuilding it in altair."""
+    if not evaluation.total_cost_ttc:
+        return vega_spec(funding_split_chart(evaluation))
+    return _filled("funding", funding_split_data(evaluation),
+                   {_X_MAX: _money(evaluation.total_cost_ttc), _SUBTITLE: _funding_subtitle(evaluation)})
 
 
 def funding_split_table(evaluation: Evaluation) -> pd.DataFrame:
@@ -405,11 +488,11 @@ def timeline_chart(scenario: Scenario, evaluation: Evaluation) -> alt.TopLevelMi
     layers = []
     if not bars.empty:
         present = [c for c in labels.CATEGORIES.values() if c in set(bars["Catégorie"])]
-        layers.append(alt.Chart(bars).mark_bar(stroke=OUTLINE, strokeWidth=1, height={"band": 0.7})
+        layers.append(alt.Chart(_inline(bars)).mark_bar(stroke=OUTLINE, strokeWidth=1, height={"band": 0.7})
                       .encode(
             y=y,
             x=alt.X("debut:Q", scale=x_scale, axis=x_axis),
-            x2="fin:Q",
+            x2=alt.X2("fin:Q"),
             color=alt.Color("Catégorie:N", title="Catégorie",
                             scale=alt.Scale(domain=present,
                                             range=[CATEGORY_COLORS[k] for k, v in
@@ -422,7 +505,7 @@ def timeline_chart(scenario: Scenario, evaluation: Evaluation) -> alt.TopLevelMi
     if not milestones.empty:
         # above the chart, next to the « Jalons » row; the categories' legend is below
         milestone_legend = alt.Legend(orient="top")
-        layers.append(alt.Chart(milestones).mark_point(filled=True, size=170, stroke=OUTLINE,
+        layers.append(alt.Chart(_inline(milestones)).mark_point(filled=True, size=170, stroke=OUTLINE,
                                                        strokeWidth=1, opacity=1).encode(
             y=y,
             x=alt.X("x:Q", scale=x_scale, axis=x_axis),
@@ -435,12 +518,12 @@ def timeline_chart(scenario: Scenario, evaluation: Evaluation) -> alt.TopLevelMi
         ))
     rule_label = f"Horizon d’impact : fin de {month_label(horizon)}"
     rule_data = pd.DataFrame({"x": [horizon], "Repère": [rule_label]})
-    layers.append(alt.Chart(rule_data).mark_rule(color=RED_MARIANNE, strokeWidth=2,
+    layers.append(alt.Chart(_inline(rule_data)).mark_rule(color=RED_MARIANNE, strokeWidth=2,
                                                  strokeDash=[6, 4]).encode(
         x=alt.X("x:Q", scale=x_scale, axis=x_axis), tooltip=[alt.Tooltip("Repère:N")]))
     # the label goes on the side of the rule where there is room
     right_side = horizon <= last * 0.6
-    layers.append(alt.Chart(rule_data).mark_text(align="left" if right_side else "right",
+    layers.append(alt.Chart(_inline(rule_data)).mark_text(align="left" if right_side else "right",
                                                  baseline="bottom", dx=4 if right_side else -4,
                                                  dy=-4,
                                                  color=RED_MARIANNE, fontWeight="bold").encode(
@@ -506,7 +589,7 @@ def monthly_spend_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
     months = list(cumulative["Mois"])
     x = alt.X("Mois:O", sort=months, title="Mois du projet",
               axis=alt.Axis(labelAngle=0, labelOverlap=True))
-    bar = alt.Chart(bars).mark_bar(stroke=OUTLINE, strokeWidth=0.5).encode(
+    bar = alt.Chart(_inline(bars)).mark_bar(stroke=OUTLINE, strokeWidth=0.5).encode(
         x=x,
         y=alt.Y("montant:Q", stack="zero", axis=_axis_money("Dépense du mois (barres)")),
         color=alt.Color("Statut:N", title="Dépense du mois",
@@ -514,7 +597,7 @@ def monthly_spend_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
         order=alt.Order("Statut:N", sort="ascending"),
         tooltip=[alt.Tooltip("Mois:N"), alt.Tooltip("Statut:N"), alt.Tooltip("Montant TTC:N")],
     )
-    line = alt.Chart(cumulative).mark_line(color=BLUE_FRANCE, strokeWidth=2,
+    line = alt.Chart(_inline(cumulative)).mark_line(color=BLUE_FRANCE, strokeWidth=2,
                                            point=alt.OverlayMarkDef(color=BLUE_FRANCE, size=30)
                                            ).encode(
         x=x,
@@ -585,7 +668,7 @@ def comparison_chart(items: list[tuple[str, Evaluation]]) -> alt.TopLevelMixin:
     y_offset = alt.YOffset("Scénario:N", sort=names)
     x = alt.X("montant:Q", axis=_axis_money("Montant TTC"),
               scale=alt.Scale(domain=[0, top * 1.45], nice=False))
-    base = alt.Chart(data)
+    base = alt.Chart(_inline(data))
     bars = base.mark_bar(stroke=OUTLINE, strokeWidth=1).encode(
         y=y, yOffset=y_offset, x=x,
         color=alt.Color("Scénario:N", title="Scénario",
@@ -659,13 +742,13 @@ def indicator_chart(result) -> alt.TopLevelMixin:
             "haut": min(float(b.max) if b.max is not None else domain[1], domain[1]),
         } for b in preset.bands])
         bands = bands[bands["haut"] > bands["bas"]]
-        layers.append(alt.Chart(bands).mark_rect(opacity=0.35, stroke=OUTLINE, strokeWidth=0.5)
-                      .encode(y=alt.Y("bas:Q"), y2="haut:Q",
+        layers.append(alt.Chart(_inline(bands)).mark_rect(opacity=0.35, stroke=OUTLINE, strokeWidth=0.5)
+                      .encode(y=alt.Y("bas:Q"), y2=alt.Y2("haut:Q"),
                               color=alt.Color("Bande DORA:N", title="Bande DORA",
                                               scale=alt.Scale(domain=list(BAND_COLORS),
                                                               range=list(BAND_COLORS.values()))),
                               tooltip=[alt.Tooltip("Bande DORA:N")]))
-    base = alt.Chart(data)
+    base = alt.Chart(_inline(data))
     x = alt.X("mois:Q", title="Mois du projet (0 = aujourd’hui)", axis=alt.Axis(tickMinStep=1, format="d"))
     y = alt.Y("valeur:Q", title=result.unit or "valeur", scale=alt.Scale(domain=domain, nice=False))
     layers.append(base.mark_line(color=BLUE_FRANCE, strokeDash=[4, 3]).encode(x=x, y=y))
@@ -710,12 +793,12 @@ def payback_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
         return placeholder(title, "Pas d’économies annuelles positives : rien à cumuler.")
     data = payback_data(evaluation)
     x = alt.X("mois:Q", title="Mois après la fin du projet", axis=alt.Axis(tickMinStep=6, format="d"))
-    savings = alt.Chart(data).mark_line(color=BLUE_FRANCE, strokeWidth=2).encode(
+    savings = alt.Chart(_inline(data)).mark_line(color=BLUE_FRANCE, strokeWidth=2).encode(
         x=x, y=alt.Y("cumul:Q", title="Montant TTC", axis=alt.Axis(format=MONEY_AXIS)),
         tooltip=[alt.Tooltip("Mois:N"), alt.Tooltip("Économies cumulées:N"),
                  alt.Tooltip("Reste à charge:N")])
-    own = alt.Chart(pd.DataFrame([{"reste": _money(evaluation.own_contribution_ttc),
-                                   "Repère": f"Reste à charge : {eur(evaluation.own_contribution_ttc)}"}]))
+    own = alt.Chart(_inline(pd.DataFrame([{"reste": _money(evaluation.own_contribution_ttc),
+                                   "Repère": f"Reste à charge : {eur(evaluation.own_contribution_ttc)}"}])))
     layers = [savings,
               own.mark_rule(color=RED_MARIANNE, strokeDash=[6, 4], strokeWidth=2).encode(
                   y="reste:Q", tooltip=[alt.Tooltip("Repère:N")]),
@@ -725,10 +808,10 @@ def payback_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
     if months is not None and months <= years * 12:
         point = pd.DataFrame([{"mois": months, "reste": _money(evaluation.own_contribution_ttc),
                                "Repère": f"{BREAK_EVEN} : {months} mois"}])
-        layers.append(alt.Chart(point).mark_point(shape="diamond", size=200, filled=True,
+        layers.append(alt.Chart(_inline(point)).mark_point(shape="diamond", size=200, filled=True,
                                                   color=RED_MARIANNE, stroke=OUTLINE).encode(
             x="mois:Q", y="reste:Q", tooltip=[alt.Tooltip("Repère:N")]))
-        layers.append(alt.Chart(point).mark_text(align="left", dx=8, dy=14, color=TEXT,
+        layers.append(alt.Chart(_inline(point)).mark_text(align="left", dx=8, dy=14, color=TEXT,
                                                  fontWeight="bold").encode(
             x="mois:Q", y="reste:Q", text="Repère:N"))
     chart = alt.layer(*layers, title=_title(title)).properties(height=260)

@@ -5,11 +5,14 @@ The same functions are behind the app's download buttons and ``python -m guichet
 - :func:`export_xlsx` — sheets « Synthèse », « Lignes de coût », « Contrôles », « Calendrier »,
   « Indicateurs ». The totals of the summary are Excel formulas over the lines sheet (``SUM``,
   ``SUMIF``, ``ROUND``, ``ROUNDDOWN``, ``IF``) next to the simulator's own value, so an
-  instructor can audit them.
-- :func:`export_csv` — the cost lines, ``;`` separator, UTF-8 with BOM, decimal comma.
-- :func:`export_markdown` — the summary as Markdown.
+  instructor can audit them; so are the derived savings (current − target run cost), the payback
+  (``ROUNDUP``) and the savings over the horizon. « Indicateurs » lists the mandatory indicators
+  and every dated target of each impact indicator with its DORA band.
+- :func:`export_csv` — the cost lines only, ``;`` separator, UTF-8 with BOM, decimal comma.
+- :func:`export_markdown` — the summary as Markdown, indicators included.
 - :func:`export_pdf` — a one-to-two-page A4 summary (key figures, status in words, checks with
-  advice, the charts of :mod:`guichet.charts` rendered with vl-convert, rules version and date).
+  advice, the indicators one line each, the charts of :mod:`guichet.charts` rendered with
+  vl-convert — the payback chart only if there is room —, rules version and date).
 
 Text the user typed is data, never a formula (CSV/formula injection): in CSV a value starting
 with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with an apostrophe; in XLSX
@@ -32,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from guichet import labels
-from guichet.evaluate import Check, Evaluation
+from guichet.evaluate import Check, Evaluation, ImpactResult
 from guichet.formatting import eur, escape_markdown, month_label, number, percent
+from guichet.indicators import load_presets
 from guichet.models import Scenario
 from guichet.rules import Rules, load_rules
 
@@ -55,6 +59,8 @@ LABEL_WIDTH = 50  # the label column of the lines sheet, in characters
 LABEL_CHARS_PER_LINE = 55
 MONEY_FORMAT = '#,##0.00\\ "€"'
 INT_FORMAT = "#,##0"
+MONTHS_FORMAT = '#,##0\\ "mois"'
+YEARS_FORMAT = '0\\ "ans"'
 
 #: The Markdown summary lists at most this many cost lines (the CSV and XLSX have them all).
 MARKDOWN_MAX_LINES = 200
@@ -164,6 +170,84 @@ def _key_figures(e: Evaluation) -> list[tuple[str, str]]:
     ]
 
 
+SAVINGS_SOURCES = {
+    "declared": "déclarées par le porteur",
+    "derived": "déduites des coûts annuels de fonctionnement, actuel − visé",
+    None: "non renseignées",
+}
+
+
+def savings_parts(e: Evaluation, s: Scenario) -> tuple[str, str]:
+    """(« 42 000,00 € par an », « (déclarées par le porteur) »), or « non renseignées »."""
+    if e.annual_savings_ttc is None:
+        return SAVINGS_SOURCES[None], ""
+    if e.annual_savings_source == "derived":
+        ind = s.indicators
+        return (f"{eur(e.annual_savings_ttc)} par an",
+                f"(coût annuel de fonctionnement : actuel {eur(ind.current_annual_run_cost_ttc)} − "
+                f"visé {eur(ind.target_annual_run_cost_ttc)})")
+    return f"{eur(e.annual_savings_ttc)} par an", f"({SAVINGS_SOURCES[e.annual_savings_source]})"
+
+
+def payback_parts(e: Evaluation) -> tuple[str, str]:
+    """(« 36 mois », what it means), or (« — », why there is none)."""
+    if e.payback_months == 0:
+        return "0 mois", "(aucun reste à charge à couvrir)"
+    if e.payback_months is not None:
+        return (f"{e.payback_months} mois",
+                f"d’économies pour couvrir le reste à charge ({eur(e.own_contribution_ttc)})")
+    if e.annual_savings_ttc is None:
+        return "—", "(économies non renseignées)"
+    return "—", "(pas d’économies annuelles positives)"
+
+
+def horizon_savings_label(e: Evaluation) -> str:
+    return f"Économies cumulées sur {e.savings_horizon_years} ans TTC"
+
+
+def _count(value: int | None) -> str:
+    return number(value) if value is not None else "non renseigné"
+
+
+def _indicator_figures(e: Evaluation, s: Scenario) -> list[tuple[str, str, str, str]]:
+    """(key, label, value, comment) of the mandatory indicators and of what follows from them
+    (Markdown, PDF); the key is the explanation's."""
+    return [
+        ("annual_savings_ttc", "Économies annuelles induites TTC", *savings_parts(e, s)),
+        ("payback_months", "Retour sur investissement", *payback_parts(e)),
+        ("five_year_savings_ttc", horizon_savings_label(e),
+         eur(e.five_year_savings_ttc) if e.five_year_savings_ttc is not None else "—", ""),
+        ("agents_trained", "Agents formés", _count(e.agents_trained), ""),
+        ("agents_cloud_context", "Agents travaillant dans un contexte Cloud",
+         _count(e.agents_cloud_context), ""),
+    ]
+
+
+def _joined(value: str, comment: str) -> str:
+    return f"{value} {comment}" if comment else value
+
+
+def impact_parts(r: ImpactResult) -> tuple[str, str]:
+    """An impact indicator on one line: (« 1 → 8 déploiements par mois », « en M9 ; bande DORA :
+    Élevée → Élite »): the baseline, the last target, and the DORA band of each."""
+    unit = f" {r.unit}" if r.unit else ""
+    base = _num(r.baseline) if r.baseline is not None else "mesure actuelle non renseignée"
+    if r.targets:
+        last = r.targets[-1]
+        value = f"{base} → {_num(last.value)}{unit}"
+        comment = f"en {month_label(last.month)}" if last.month else "(cible non datée)"
+        if len(r.targets) > 1:
+            comment += f" ({len(r.targets)} cibles datées)"
+        if r.baseline_band or last.band:
+            comment += f" ; bande\u00a0DORA\u00a0: {r.baseline_band or '—'} → {last.band or '—'}"
+    else:
+        value = f"{base}{unit if r.baseline is not None else ''}"
+        comment = "; aucune cible"
+        if r.baseline_band:
+            comment += f" ; bande\u00a0DORA actuelle\u00a0: {r.baseline_band}"
+    return value, comment
+
+
 def _severity_counts(e: Evaluation) -> str:
     parts = []
     for sev, one, many in (("blocking", "point bloquant", "points bloquants"),
@@ -250,15 +334,22 @@ def export_markdown(scenario: Scenario, evaluation: Evaluation, *,
         for m in sorted(s.milestones, key=lambda m: m.month):
             out.append(f"| {_md(m.label)} | {month_label(m.month)} "
                        f"({month_period(s.start_date, m.month)}) | {'Oui' if m.impact else 'Non'} |")
-    ind = s.indicators
-    out += ["", "## Indicateurs", "",
-            f"- Économies annuelles TTC : "
-            f"{eur(ind.annual_savings_ttc) if ind.annual_savings_ttc is not None else 'non renseignées'}",
-            f"- Agents formés : "
-            f"{number(ind.agents_trained) if ind.agents_trained is not None else 'non renseigné'}"]
-    for i in ind.impact:
-        out.append(f"- {_md(i.name)} : {_num(i.baseline)} → {_num(i.target)} {_md(i.unit)}"
-                   + (f" ({month_label(i.month)})" if i.month else ""))
+    out += ["", "## Indicateurs", ""]
+    x = e.explanations
+    for key, label, value, comment in _indicator_figures(e, s):
+        out.append(f"- {label} : {_joined(value, comment)}")
+        if key == "payback_months" and e.payback_months is not None:
+            out.append(f"  - Calcul : {x[key].computation}")
+    out += ["", "### Indicateurs d’impact", ""]
+    if not e.impact_indicators:
+        out.append("Aucun indicateur d’impact saisi.")
+    else:
+        out += ["| Indicateur | Unité | Point | Mois | Valeur | Bande DORA |",
+                "|---|---|---|---|---:|---|"]
+        for r in e.impact_indicators:
+            for point, month, value, band in _impact_points(r, s.start_date):
+                out.append(f"| {_md(r.name)} | {_md(r.unit) or '—'} | {point} | {month} | "
+                           f"{value} | {band} |")
     out += ["", "---", "",
             f"Règles {e.rules_version} — {rules.source_label}. Exporté le {french_datetime(when)}.",
             "", DISCLAIMER, ""]
@@ -267,6 +358,30 @@ def export_markdown(scenario: Scenario, evaluation: Evaluation, *,
 
 def _num(value: Decimal | None) -> str:
     return "—" if value is None else number(value, decimals=6)
+
+
+def _impact_cells(r: ImpactResult, start: dt.date) -> list[tuple[str, Any, Any, str]]:
+    """(point, project month, value, DORA band) cells of the baseline and of each dated target:
+    numbers where there are numbers, « — » where there is nothing."""
+    rows: list[tuple[str, Any, Any, str]] = [
+        ("Mesure actuelle", "aujourd’hui", _or_missing(r.baseline, "—"), r.baseline_band or "—")]
+    for t in r.targets:
+        rows.append(("Cible", t.month or "non datée", t.value, t.band or "—"))
+    if not r.targets:
+        rows.append(("Cible", "—", "non renseignée", "—"))
+    return rows
+
+
+def _impact_points(r: ImpactResult, start: dt.date) -> list[tuple[str, str, str, str]]:
+    """(point, month, value, DORA band) of the baseline and of each dated target, in words."""
+    rows = [("Mesure actuelle", "aujourd’hui", _num(r.baseline), r.baseline_band or "—")]
+    for t in r.targets:
+        month = (f"{month_label(t.month)} ({month_period(start, t.month)})" if t.month
+                 else "non datée")
+        rows.append(("Cible", month, _num(t.value), t.band or "—"))
+    if not r.targets:
+        rows.append(("Cible", "—", "non renseignée", "—"))
+    return rows
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
@@ -394,6 +509,19 @@ def _status_fill(status: str):
     return PatternFill("solid", fgColor=colour)
 
 
+def _cap(text: str) -> str:
+    """The first letter in upper case, the rest as it is (``str.capitalize`` lowers it)."""
+    return text[:1].upper() + text[1:]
+
+
+def _or_missing(value: Any, missing: str = "non renseigné") -> Any:
+    return missing if value is None else value
+
+
+def _fmt_if(value: Any, fmt: str) -> str | None:
+    return None if value is None else fmt
+
+
 def _rate_format(rate: Decimal) -> str:
     digits = max(0, -(Decimal(rate) * 100).normalize().as_tuple().exponent)
     return "0" + ("." + "0" * min(digits, 4) if digits else "") + "\\ %"
@@ -487,23 +615,74 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
         ("six", six_month_label(rules), None, "Oui" if e.six_month_impact else "Non",
          None, six_month_text(e, rules)),
     ]
+    # the mandatory indicators and what follows from them, under their own subtitle
+    ind = s.indicators
+    derived = e.annual_savings_source == "derived"
+    savings_note = (" L’instructeur peut saisir un montant dans la colonne B pour voir le retour "
+                    "sur investissement et les économies cumulées."
+                    if e.annual_savings_ttc is None else "")
+    current, target = ind.current_annual_run_cost_ttc, ind.target_annual_run_cost_ttc
+    indicator_rows: list[tuple[str, str, str | None, Any, str | None, str]] = [
+        ("run_current", "Coût annuel de fonctionnement actuel TTC", None, _or_missing(current),
+         _fmt_if(current, MONEY_FORMAT),
+         "Déclaré par le porteur : ce que coûte chaque année le fonctionnement avant le projet."),
+        ("run_target", "Coût annuel de fonctionnement visé TTC", None, _or_missing(target),
+         _fmt_if(target, MONEY_FORMAT),
+         "Déclaré par le porteur : ce qu’il coûtera chaque année après le projet."),
+        ("savings", "Économies annuelles induites TTC",
+         "={run_current}-{run_target}" if derived else None,
+         _or_missing(e.annual_savings_ttc, "non renseignées"), MONEY_FORMAT,
+         f"{x['annual_savings_ttc'].formula} Ici : {x['annual_savings_ttc'].computation}."
+         + savings_note),
+        ("savings_source", "Origine des économies", None,
+         _cap(SAVINGS_SOURCES[e.annual_savings_source]), None,
+         "Déclarées si le porteur les saisit ; sinon déduites des deux coûts de fonctionnement, "
+         "s’ils sont saisis tous les deux."),
+        ("years", "Horizon des économies cumulées", None, e.savings_horizon_years, YEARS_FORMAT,
+         rules["savings_horizon_years"].note or rules["savings_horizon_years"].title),
+        ("payback", "Retour sur investissement",
+         f'=IF({{savings}}>0,ROUNDUP(ROUND({{own}}*12/{{savings}},9),0),{_xl_string("—")})',
+         e.payback_months if e.payback_months is not None else "—", MONTHS_FORMAT,
+         f"{x['payback_months'].formula} Ici : {x['payback_months'].computation}. L’arrondi "
+         "intérieur à 9 décimales efface les erreurs de représentation binaire du tableur avant "
+         "l’arrondi au mois supérieur."),
+        ("horizon_savings", horizon_savings_label(e),
+         f'=IF({{savings}}="",{_xl_string("—")},ROUND({{savings}}*{{years}},2))',
+         e.five_year_savings_ttc if e.five_year_savings_ttc is not None else "—", MONEY_FORMAT,
+         f"{x['five_year_savings_ttc'].formula} Arrondi au centime."),
+        ("agents_trained", "Agents formés", None, _or_missing(e.agents_trained),
+         _fmt_if(e.agents_trained, INT_FORMAT),
+         "Déclaré par le porteur : agents formés à l’issue du projet (indicateur obligatoire)."),
+        ("agents_cloud", "Agents travaillant dans un contexte Cloud", None,
+         _or_missing(e.agents_cloud_context), _fmt_if(e.agents_cloud_context, INT_FORMAT),
+         "Déclaré par le porteur : agents travaillant dans un contexte Cloud à l’issue du projet "
+         "(indicateur obligatoire)."),
+    ]
+    # the B column, where it is not a formula and differs from the simulator's value
+    b_values = {"savings": None} if e.annual_savings_ttc is None else {}
     first = 6
     for i, (key, *_rest) in enumerate(rows):
         R[key] = first + i
+    indicators_title = first + len(rows) + 1
+    for i, (key, *_rest) in enumerate(indicator_rows):
+        R[key] = indicators_title + 1 + i
     refs = {k: f"B{v}" for k, v in R.items()}
-    for key, label, formula, value, fmt, explanation in rows:
+    ws.put(indicators_title, 1, "Économies et agents (indicateurs obligatoires)", style="subtitle")
+    for key, label, formula, value, fmt, explanation in rows + indicator_rows:
         r = R[key]
         ws.put(r, 1, label, style="bold")
-        if formula is None:
-            ws.put(r, 2, value, fmt=fmt)
-        else:
+        if formula is not None:
             ws.formula(r, 2, formula.format(**refs), fmt=fmt)
+        elif key in b_values:
+            ws.put(r, 2, b_values[key], fmt=fmt)
+        else:
+            ws.put(r, 2, value, fmt=fmt)
         ws.put(r, 3, value, fmt=fmt)
         ws.put(r, 4, explanation, style="wrap")
     ws.ws.cell(R["status"], 2).fill = _status_fill(e.status)
     ws.ws.cell(R["status"], 3).fill = _status_fill(e.status)
 
-    r = first + len(rows) + 1
+    r = indicators_title + len(indicator_rows) + 2
     ws.put(r, 1, "Contexte", style="subtitle")
     context = [
         ("Scénario", s.name),
@@ -539,7 +718,7 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
     ws.put(r, 1, "Total", style="total")
     ws.formula(r, 2, f"=SUM(B{cat_first}:B{r - 1})", fmt=MONEY_FORMAT, style="total")
     ws.put(r, 3, e.total_cost_ttc, fmt=MONEY_FORMAT, style="total")
-    ws.widths(36, 24, 22, 90)
+    ws.widths(44, 24, 22, 90)
     ws.ws.freeze_panes = "A6"
 
     # « Contrôles »
@@ -602,30 +781,64 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
     cal.widths(44, 18, 22, 22, 18, 18)
 
     # « Indicateurs »
-    ind = s.indicators
     ic = indicators
     ic.put(1, 1, "Indicateurs obligatoires", style="subtitle")
-    ic.put(2, 1, "Économies annuelles induites (TTC)", style="bold")
-    ic.put(2, 2, ind.annual_savings_ttc if ind.annual_savings_ttc is not None else "non renseignées",
-           fmt=MONEY_FORMAT if ind.annual_savings_ttc is not None else None)
-    ic.put(3, 1, "Agents formés et travaillant dans un contexte Cloud", style="bold")
-    ic.put(3, 2, ind.agents_trained if ind.agents_trained is not None else "non renseigné",
-           fmt=INT_FORMAT if ind.agents_trained is not None else None)
-    ic.put(5, 1, "Indicateurs d’impact", style="subtitle")
-    ic.header(6, ["Indicateur", "Unité", "Mesure actuelle", "Cible", "Mois de la cible"])
-    r = 6
-    for i in ind.impact:
+    ic.header(2, ["Indicateur", "Valeur", "Comment est-ce obtenu ?"])
+    mandatory = [
+        ("Coût annuel de fonctionnement actuel TTC", ind.current_annual_run_cost_ttc, MONEY_FORMAT,
+         "Déclaré par le porteur."),
+        ("Coût annuel de fonctionnement visé TTC", ind.target_annual_run_cost_ttc, MONEY_FORMAT,
+         "Déclaré par le porteur."),
+        ("Économies annuelles induites TTC", e.annual_savings_ttc, MONEY_FORMAT,
+         _cap(x["annual_savings_ttc"].computation) + "."),
+        ("Retour sur investissement", e.payback_months, MONTHS_FORMAT,
+         _cap(x["payback_months"].computation) + "."),
+        (horizon_savings_label(e), e.five_year_savings_ttc, MONEY_FORMAT,
+         _cap(x["five_year_savings_ttc"].computation) + "."),
+        ("Agents formés", e.agents_trained, INT_FORMAT, "Déclaré par le porteur."),
+        ("Agents travaillant dans un contexte Cloud", e.agents_cloud_context, INT_FORMAT,
+         "Déclaré par le porteur."),
+    ]
+    r = 2
+    for label, value, fmt, how in mandatory:
         r += 1
-        ic.put(r, 1, i.name, style="wrap")
-        ic.put(r, 2, i.unit)
-        ic.put(r, 3, i.baseline if i.baseline is not None else "—")
-        ic.put(r, 4, i.target if i.target is not None else "—")
-        ic.put(r, 5, month_label(i.month) if i.month else "—")
-    if not ind.impact:
-        ic.put(r + 1, 1, "Aucun indicateur d’impact saisi.")
-    ic.put(r + 2, 1, rules["impact_indicators_required"].source, style="mention")
-    ic.ws.merge_cells(start_row=r + 2, start_column=1, end_row=r + 2, end_column=5)
-    ic.widths(50, 24, 16, 16, 16)
+        ic.put(r, 1, label, style="bold")
+        ic.put(r, 2, _or_missing(value, "—"), fmt=_fmt_if(value, fmt))
+        ic.put(r, 3, how, style="wrap")
+    r += 1
+    ic.put(r, 1, f"« {rules['mandatory_indicators'].source} »", style="mention")
+    ic.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
+
+    r += 2
+    ic.put(r, 1, "Indicateurs d’impact", style="subtitle")
+    r += 1
+    ic.header(r, ["Indicateur", "Unité", "Point", "Mois du projet", "Mois calendaire", "Valeur",
+                  "Bande DORA"])
+    header_row = r
+    for res in e.impact_indicators:
+        for point, month, value, band in _impact_cells(res, s.start_date):
+            r += 1
+            ic.put(r, 1, res.name, style="wrap")
+            ic.put(r, 2, res.unit or "—", style="wrap")
+            ic.put(r, 3, point)
+            ic.put(r, 4, month)
+            ic.put(r, 5, month_period(s.start_date, month) if isinstance(month, int) else "—")
+            ic.put(r, 6, value)
+            ic.put(r, 7, band)
+    if not e.impact_indicators:
+        r += 1
+        ic.put(r, 1, "Aucun indicateur d’impact saisi.")
+    elif r > header_row:
+        ic.ws.auto_filter.ref = f"A{header_row}:G{r}"
+    r += 1
+    ic.put(r, 1, f"« {rules['impact_indicators_required'].source} »", style="mention")
+    ic.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
+    r += 1
+    ic.put(r, 1, f"Bandes : {load_presets().source}. Ce sont des repères pour situer la mesure "
+                 "actuelle et les cibles, pas des règles du guichet ; « — » : pas de bande "
+                 "(indicateur libre, ou valeur non renseignée).", style="mention")
+    ic.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
+    ic.widths(48, 22, 16, 14, 18, 14, 26)
 
     for sheet in (summary, checks, calendar, indicators):  # the lines sheet is done as written
         _fit_heights(sheet.ws)
@@ -683,12 +896,16 @@ class _PdfLevel:
 
 
 #: Largest height of each chart in the PDF (mm), before the level's scale.
-CHART_HEIGHTS = {"funding": 42.0, "categories": 60.0, "timeline": 75.0, "monthly": 72.0}
+CHART_HEIGHTS = {"funding": 42.0, "categories": 60.0, "timeline": 75.0, "monthly": 72.0,
+                 "payback": 62.0}
 CHART_TITLES = {"funding": "Financement du projet (TTC)", "categories": "Coûts par catégorie (TTC)",
                 "timeline": "Calendrier du projet",
-                "monthly": "Dépenses mensuelles et cumulées (TTC)"}
+                "monthly": "Dépenses mensuelles et cumulées (TTC)",
+                "payback": "Économies cumulées et reste à charge"}
 
+#: The payback chart is shown only when there is room: it is the first thing left out.
 _LEVELS = (
+    _PdfLevel(charts=("funding", "categories", "timeline", "monthly", "payback")),
     _PdfLevel(),
     _PdfLevel(sources=False),
     _PdfLevel(sources=False, chart_scale=0.8),
@@ -737,11 +954,14 @@ def _chart_images(scenario: Scenario, evaluation: Evaluation) -> dict[str, bytes
         "categories": ("costs_by_category_chart", lambda f: f(evaluation), 520),
         "timeline": ("timeline_chart", lambda f: f(scenario, evaluation), 720),
         "monthly": ("monthly_spend_chart", lambda f: f(evaluation), 720),
+        "payback": ("payback_chart", lambda f: f(evaluation), 720),
     }
     # a chart with nothing to draw would only say so: the PDF leaves it out
     if not evaluation.lines:
         makers = {k: v for k, v in makers.items()
                   if k == "timeline" and scenario.milestones}
+    if evaluation.payback_months is None:  # no positive savings: nothing to cumulate
+        makers.pop("payback", None)
     out = {}
     for key, (name, call, width) in makers.items():
         maker = getattr(charts, name, None)
@@ -849,6 +1069,7 @@ def _make_pdf_class():
             self.status_block()
             self.figures_block()
             self.checks_block()
+            self.indicators_block()
             self.charts_block()
             self.lines_note()
 
@@ -976,6 +1197,50 @@ def _make_pdf_class():
             self.set_x(self.l_margin)
             self.ln(1.6)
 
+        def indicators_block(self):
+            """One line each: savings, payback, savings over the horizon, agents, and each
+            impact indicator (baseline → last target, DORA bands)."""
+            e = self.ev
+            self.heading("Indicateurs")
+            items = [(label, value, comment) for key, label, value, comment
+                     in _indicator_figures(e, self.scn) if not key.startswith("agents_")]
+            trained = (f"{number(e.agents_trained)} formé{'s' if e.agents_trained > 1 else ''}"
+                       if e.agents_trained is not None else "formés\u00a0: non renseigné")
+            cloud = (f"{number(e.agents_cloud_context)} travaillant dans un contexte Cloud"
+                     if e.agents_cloud_context is not None
+                     else "dans un contexte Cloud\u00a0: non renseigné")
+            items.append(("Agents", trained, f"; {cloud}"))
+            for r in e.impact_indicators:
+                items.append((r.name, *impact_parts(r)))
+            if not e.impact_indicators:
+                items.append(("Indicateurs d’impact", "aucun", "indicateur d’impact saisi"))
+            label_w, h = 64, 4.4
+            left = self.l_margin
+            for label, value, comment in items:
+                if self.get_y() > self.page_break_trigger - 2 * h:
+                    self.add_page()
+                y = self.get_y()
+                self.set_xy(left, y)
+                self.use_font(8.5, "", TEXT_GREY)
+                self.multi_cell(label_w - 3, h, self.tx(label), new_x=XPos.LMARGIN,
+                                new_y=YPos.NEXT)
+                label_bottom = self.get_y()
+                # the value in bold and its comment after it, wrapping under the value column
+                self.set_left_margin(left + label_w)
+                self.set_xy(left + label_w, y)
+                self.use_font(8.5, "B", TITLE_GREY)
+                self.write(h, self.tx(value))
+                if comment:
+                    self.use_font(8.5, "", TEXT_GREY)
+                    self.write(h, self.tx(" " + comment))
+                self.ln(h)
+                self.set_left_margin(left)
+                bottom = max(self.get_y(), label_bottom)
+                self.set_draw_color(*BORDER_GREY)
+                self.line(left, bottom + 0.3, left + self.epw, bottom + 0.3)
+                self.set_xy(left, bottom + 0.9)
+            self.ln(3)
+
         def charts_block(self):
             present = [k for k in self.level.charts if k in self.images]
             first = True
@@ -1012,8 +1277,9 @@ def _make_pdf_class():
                        " et la phrase de la page source de chaque contrôle")
             self.multi_cell(0, 3.6, self.tx(
                 f"{len(e.lines)} ligne(s) de coût. Le détail ligne par ligne (HT, TVA, TTC), les "
-                f"formules des totaux, le calendrier mensuel, les indicateurs{sources} sont dans "
-                "l’export XLSX du même scénario."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                f"formules des totaux et du retour sur investissement, le calendrier mensuel, "
+                f"chaque cible datée des indicateurs{sources} sont dans l’export XLSX du même "
+                "scénario."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     return SummaryPdf
 

@@ -80,12 +80,14 @@ def band_of(preset: Preset | None, value: Decimal | None) -> str | None:
 
 
 def preset_for(indicator) -> Preset | None:
-    """The preset an impact indicator names (``preset``), or whose name it bears."""
+    """The preset an impact indicator names (``preset``), or whose name it bears — in the
+    preset's own unit only (« 60 jours » must not be read against bands in hours)."""
     presets = load_presets().presets
     if getattr(indicator, "preset", None) in presets:
         return presets[indicator.preset]
     for p in presets.values():
-        if p.name.casefold() == indicator.name.casefold():
+        same_unit = not indicator.unit or indicator.unit.casefold() == p.unit.casefold()
+        if p.name.casefold() == indicator.name.casefold() and same_unit:
             return p
     return None
 

@@ -145,8 +145,8 @@ with st.expander(f"Détail des {len(evaluation.lines)} ligne(s) comptée(s) : HT
     st.dataframe(lines_table(evaluation), hide_index=True, width="stretch")
 
 st.subheader("Graphiques")
-components.chart_with_table(charts.costs_by_category_chart(evaluation),
+components.chart_with_table(charts.costs_by_category_spec(evaluation),
                             charts.costs_by_category_table(evaluation), "coûts par catégorie")
-components.chart_with_table(charts.funding_split_chart(evaluation),
+components.chart_with_table(charts.funding_split_spec(evaluation),
                             charts.funding_split_table(evaluation), "plan de financement")
 st.caption(f"Scénario : {md(scenario.name)}")

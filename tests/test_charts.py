@@ -508,3 +508,52 @@ def test_charts_module_does_not_import_streamlit():
     source = Path(charts.__file__).read_text(encoding="utf-8")
     assert "import streamlit" not in source and "from streamlit" not in source
     assert isinstance(charts.costs_by_category_chart(evaluate(empty_scenario())), alt.TopLevelMixin)
+
+
+# --- fast specs of the Simulateur page --------------------------------------------------------------
+
+def resolved(spec: dict) -> dict:
+    """A spec with every data reference replaced by its rows (named or inline alike)."""
+    datasets = spec.get("datasets", {})
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if k == "datasets":
+                    continue
+                if k == "data" and isinstance(v, dict):
+                    out[k] = datasets[v["name"]] if "name" in v else v["values"]
+                else:
+                    out[k] = walk(v)
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return json.loads(json.dumps(walk(spec)))
+
+
+@pytest.mark.parametrize("fast,slow", [
+    (charts.costs_by_category_spec, charts.costs_by_category_chart),
+    (charts.funding_split_spec, charts.funding_split_chart),
+])
+def test_fast_specs_equal_the_altair_charts(case, fast, slow):
+    _, evaluation = case
+    assert resolved(fast(evaluation)) == resolved(slow(evaluation).to_dict())
+
+
+@pytest.mark.parametrize("fast,slow", [
+    (charts.costs_by_category_spec, charts.costs_by_category_chart),
+    (charts.funding_split_spec, charts.funding_split_chart),
+])
+def test_fast_specs_of_an_empty_scenario_and_of_many_lines(fast, slow):
+    for scenario in (empty_scenario(), many_lines(500)):
+        evaluation = evaluate(scenario)
+        assert resolved(fast(evaluation)) == resolved(slow(evaluation).to_dict())
+
+
+def test_fast_spec_is_valid_vega_lite(snc):
+    _, evaluation = snc
+    svg = vl_convert.vegalite_to_svg(charts.costs_by_category_spec(evaluation))
+    assert "Prestations externes" in svg

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import types
 import zipfile
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -81,8 +81,9 @@ SCENARIOS = [pytest.param(load(p), id=p.stem) for p in EXAMPLES] + [
 
 
 # --- a tiny evaluator of the formulas the export writes ------------------------------------------
-# SUM, SUMIF, ROUND, ROUNDDOWN, IF, + - * /, = <>, cell references and ranges (optionally on another
-# sheet), numbers and strings. Decimal arithmetic, like a spreadsheet's « what you see » rounding.
+# SUM, SUMIF, ROUND, ROUNDDOWN, ROUNDUP, IF (lazy), + - * /, = <> < >, cell references and ranges
+# (optionally on another sheet), numbers and strings, #DIV/0!. Decimal arithmetic, like a
+# spreadsheet's « what you see » rounding.
 
 TOKEN = re.compile(r"""\s*(?:
     (?P<str>"(?:[^"]|"")*")
@@ -121,6 +122,21 @@ def _num(v) -> Decimal:
     if isinstance(v, (int, float)):
         return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
     raise AssertionError(f"nombre attendu, reçu {v!r}")
+
+
+class XlError:
+    """A spreadsheet error value (``#DIV/0!``): it flows through the formulas as in a
+    spreadsheet, so that ``IF`` can leave out the branch that would fail."""
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def __repr__(self):
+        return self.code
+
+
+def _failed(*values) -> XlError | None:
+    return next((v for v in values if isinstance(v, XlError)), None)
 
 
 class Evaluator:
@@ -165,8 +181,18 @@ class Evaluator:
         if kind == "op" and op in ("=", "<>", "<", ">", "<=", ">="):
             self.take()
             right = self.additive()
-            if isinstance(left, str) or isinstance(right, str):
-                a, b = str(left or "").casefold(), str(right or "").casefold()
+            if _failed(left, right):
+                return _failed(left, right)
+            # as a spreadsheet: a blank cell is "" beside text and 0 beside a number; a number
+            # is never equal to a text, and sorts before it
+            if left is None:
+                left = "" if isinstance(right, str) else Decimal(0)
+            if right is None:
+                right = "" if isinstance(left, str) else Decimal(0)
+            if isinstance(left, str) and isinstance(right, str):
+                a, b = left.casefold(), right.casefold()
+            elif isinstance(left, str) or isinstance(right, str):
+                a, b = (1, 0) if isinstance(left, str) else (0, 1)
             else:
                 a, b = _num(left), _num(right)
             return {"=": a == b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b,
@@ -178,7 +204,7 @@ class Evaluator:
         while self.peek() in (("op", "+"), ("op", "-")):
             op = self.take()[1]
             w = self.term()
-            v = _num(v) + _num(w) if op == "+" else _num(v) - _num(w)
+            v = _failed(v, w) or (_num(v) + _num(w) if op == "+" else _num(v) - _num(w))
         return v
 
     def term(self):
@@ -186,13 +212,19 @@ class Evaluator:
         while self.peek() in (("op", "*"), ("op", "/")):
             op = self.take()[1]
             w = self.unary()
-            v = _num(v) * _num(w) if op == "*" else _num(v) / _num(w)
+            if _failed(v, w):
+                v = _failed(v, w)
+            elif op == "/" and _num(w) == 0:
+                v = XlError("#DIV/0!")
+            else:
+                v = _num(v) * _num(w) if op == "*" else _num(v) / _num(w)
         return v
 
     def unary(self):
         if self.peek() == ("op", "-"):
             self.take()
-            return -_num(self.unary())
+            v = self.unary()
+            return _failed(v) or -_num(v)
         return self.primary()
 
     def primary(self):
@@ -236,6 +268,11 @@ class Evaluator:
                 for c in range(min(c1, c2), max(c1, c2) + 1)]
 
     def call(self, name: str, args: list):
+        if name == "IF":  # only the branch taken may fail, as in a spreadsheet
+            cond, yes, no = args
+            return _failed(cond) or (yes if cond else no)
+        if _failed(*args):
+            return _failed(*args)
         if name == "SUM":
             total = Decimal(0)
             for a in args:
@@ -249,13 +286,11 @@ class Evaluator:
             return sum((v for k, v in zip(rng, sums, strict=True)
                         if isinstance(v, Decimal) and str(k or "").casefold()
                         == str(criterion).casefold()), Decimal(0))
-        if name in ("ROUND", "ROUNDDOWN"):
+        if name in ("ROUND", "ROUNDDOWN", "ROUNDUP"):
             x, digits = _num(args[0]), int(_num(args[1]))
             q = Decimal(1).scaleb(-digits)
-            return x.quantize(q, rounding=ROUND_HALF_UP if name == "ROUND" else ROUND_DOWN)
-        if name == "IF":
-            cond, yes, no = args
-            return yes if cond else no
+            mode = {"ROUND": ROUND_HALF_UP, "ROUNDDOWN": ROUND_DOWN, "ROUNDUP": ROUND_UP}[name]
+            return x.quantize(q, rounding=mode)
         raise AssertionError(f"fonction non prise en charge par l’évaluateur : {name}")
 
 
@@ -308,6 +343,44 @@ def test_xlsx_formulas_give_the_engine_figures(scenario):
         r = rows[c.label]
         assert ev.value(SUMMARY_SHEET, r, 2) == c.ttc
     assert ev.value(SUMMARY_SHEET, rows["Total"], 2) == e.total_cost_ttc
+    _check_indicator_rows(wb, e)
+
+
+def _check_indicator_rows(wb, e) -> None:
+    """Savings, payback, savings over the horizon and agents on the summary: the workbook's
+    formulas give the engine's figures (« — » where the engine has none)."""
+    ws = wb[SUMMARY_SHEET]
+    rows = _summary_rows(ws)
+    ev = Evaluator(wb)
+    savings = rows["Économies annuelles induites TTC"]
+    if e.annual_savings_ttc is None:
+        assert ws.cell(savings, 2).value is None  # left empty for the instructor to fill in
+        assert ws.cell(savings, 3).value == "non renseignées"
+    else:
+        assert ev.value(SUMMARY_SHEET, savings, 2) == e.annual_savings_ttc
+        assert _num(ws.cell(savings, 3).value) == e.annual_savings_ttc
+    assert (ws.cell(savings, 2).data_type == "f") == (e.annual_savings_source == "derived")
+    source = ws.cell(rows["Origine des économies"], 3).value
+    assert source == exports._cap(exports.SAVINGS_SOURCES[e.annual_savings_source])
+    assert ev.value(SUMMARY_SHEET, rows["Horizon des économies cumulées"], 2) == \
+        e.savings_horizon_years
+    expected = {
+        "Retour sur investissement": e.payback_months,
+        exports.horizon_savings_label(e): e.five_year_savings_ttc,
+    }
+    for label, value in expected.items():
+        r = rows[label]
+        assert ws.cell(r, 2).data_type == "f", label  # a formula, to audit
+        got = ev.value(SUMMARY_SHEET, r, 2)
+        if value is None:
+            assert got == "—" and ws.cell(r, 3).value == "—", label
+        else:
+            assert got == value and _num(ws.cell(r, 3).value) == value, label
+    assert "ROUNDUP(" in ws.cell(rows["Retour sur investissement"], 2).value
+    for label, value in (("Agents formés", e.agents_trained),
+                         ("Agents travaillant dans un contexte Cloud", e.agents_cloud_context)):
+        cell = ws.cell(rows[label], 3)
+        assert cell.value == (value if value is not None else "non renseigné"), label
 
 
 def test_formula_reproduces_round_down_and_zero_when_ineligible():
@@ -348,6 +421,185 @@ def test_xlsx_other_sheets():
     assert ev.value("Calendrier", total_row, 5) == e.total_cost_ttc
     indicators = [c.value for row in wb["Indicateurs"].iter_rows() for c in row if c.value]
     assert "Indicateurs d’impact" in indicators
+
+
+# --- indicators: savings, payback, agents, impact targets ----------------------------------------
+
+#: own contribution 61 500,01 € (a 50 % co-financing of 123 000,01 €, rounded down)
+SAVINGS_LINES = [cl("Prestation", "external_services", "100000.01", basis="ttc"),
+                 cl("Formation", "training", "23000.00", basis="ttc")]
+
+
+def savings_scenario(**indicators):
+    return scenario_from_data(scenario_data(name="Économies", cost_lines=SAVINGS_LINES,
+                                            indicators=indicators))
+
+
+SAVINGS_CASES = {
+    "derived": dict(current_annual_run_cost_ttc="90000", target_annual_run_cost_ttc="50000",
+                    agents_trained=4, agents_cloud_context=9),
+    "derived-odd-cents": dict(current_annual_run_cost_ttc="90000.005",
+                              target_annual_run_cost_ttc="1.1234"),
+    "derived-negative": dict(current_annual_run_cost_ttc="50000",
+                             target_annual_run_cost_ttc="90000.50"),
+    "derived-zero": dict(current_annual_run_cost_ttc="50000", target_annual_run_cost_ttc="50000"),
+    "declared-wins": dict(annual_savings_ttc="12345.67", current_annual_run_cost_ttc="90000",
+                          target_annual_run_cost_ttc="50000"),
+    "declared-rounds-up": dict(annual_savings_ttc="41999"),
+    "declared-negative": dict(annual_savings_ttc="-1000"),
+    "none": dict(agents_trained=0),
+    "one-run-cost-only": dict(current_annual_run_cost_ttc="90000"),
+}
+
+
+@pytest.mark.parametrize("case", SAVINGS_CASES)
+def test_xlsx_savings_formulas_give_the_engine_figures(case):
+    s = savings_scenario(**SAVINGS_CASES[case])
+    e = evaluate(s)
+    wb = load_workbook(io.BytesIO(export_xlsx(s, e, exported_at=WHEN)))
+    _check_indicator_rows(wb, e)
+    ws = wb[SUMMARY_SHEET]
+    rows = _summary_rows(ws)
+    savings, payback = rows["Économies annuelles induites TTC"], rows["Retour sur investissement"]
+    if case == "derived":
+        assert e.annual_savings_ttc == Decimal("40000") and e.payback_months == 19
+        assert ws.cell(savings, 2).value == (f"=B{rows['Coût annuel de fonctionnement actuel TTC']}"
+                                             f"-B{rows['Coût annuel de fonctionnement visé TTC']}")
+        assert ws.cell(rows["Agents formés"], 2).value == 4
+    if case == "derived-negative":
+        assert e.annual_savings_ttc < 0 and e.payback_months is None
+        assert e.five_year_savings_ttc == Decimal("-200002.50")
+    if case == "declared-rounds-up":  # 61 500,01 × 12 ÷ 41 999 = 17,57… → 18
+        assert e.payback_months == 18
+    if case == "none":
+        assert e.annual_savings_ttc is None and e.five_year_savings_ttc is None
+    # the instructor can type other savings and see the payback and the horizon follow
+    ws.cell(savings, 2).value = 61500.01
+    ev = Evaluator(wb)
+    assert ev.value(SUMMARY_SHEET, payback, 2) == 12
+    assert ev.value(SUMMARY_SHEET, rows[exports.horizon_savings_label(e)], 2) == \
+        Decimal("307500.05")
+
+
+def test_xlsx_payback_is_zero_without_own_contribution():
+    s = scenario_from_data(scenario_data(name="Rien à payer"))  # no lines, savings 1 000 €
+    e = evaluate(s)
+    assert e.own_contribution_ttc == 0 and e.payback_months == 0
+    _check_indicator_rows(load_workbook(io.BytesIO(export_xlsx(s, e))), e)
+
+
+IMPACT = [
+    {"name": "Fréquence des déploiements en production", "preset": "deployment_frequency",
+     "baseline": "0.1", "targets": [{"month": 12, "value": "40"}, {"month": 3, "value": "1"}]},
+    {"name": "Utilisateurs", "unit": "comptes", "targets": [{"month": 18, "value": "120"}]},
+    {"name": "RTO", "unit": "h", "baseline": "48", "target": "4"},  # first form: no month
+    {"name": "Taux de réussite des changements", "baseline": "70"},
+]
+
+
+def _sheet_rows(ws) -> list[list]:
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_xlsx_indicators_sheet_lists_every_dated_target_and_band():
+    s = savings_scenario(current_annual_run_cost_ttc="90000", target_annual_run_cost_ttc="50000",
+                         agents_trained=4, impact=IMPACT)
+    e = evaluate(s)
+    ws = load_workbook(io.BytesIO(export_xlsx(s, e, exported_at=WHEN)))["Indicateurs"]
+    rows = _sheet_rows(ws)
+    mandatory = {r[0]: r[1] for r in rows if isinstance(r[0], str)}
+    assert _num(mandatory["Coût annuel de fonctionnement actuel TTC"]) == 90000
+    assert _num(mandatory["Économies annuelles induites TTC"]) == e.annual_savings_ttc == 40000
+    assert mandatory["Retour sur investissement"] == e.payback_months
+    assert _num(mandatory["Économies cumulées sur 5 ans TTC"]) == e.five_year_savings_ttc
+    assert mandatory["Agents formés"] == 4
+    assert mandatory["Agents travaillant dans un contexte Cloud"] == "—"
+    header = rows.index(["Indicateur", "Unité", "Point", "Mois du projet", "Mois calendaire",
+                         "Valeur", "Bande DORA"])
+    impact = [r[:7] for r in rows[header + 1:] if r[2] in ("Mesure actuelle", "Cible")]
+
+    def n(v):
+        return _num(v) if isinstance(v, (int, float)) else v
+
+    got = [(r[0], r[1], r[2], r[3], r[4], n(r[5]), r[6]) for r in impact]
+    assert got == [
+        ("Fréquence des déploiements en production", "déploiements par mois", "Mesure actuelle",
+         "aujourd’hui", "—", Decimal("0.1"), "Faible"),
+        ("Fréquence des déploiements en production", "déploiements par mois", "Cible", 3,
+         "mars 2027", 1, "Élevée"),
+        ("Fréquence des déploiements en production", "déploiements par mois", "Cible", 12,
+         "décembre 2027", 40, "Élite"),
+        ("Utilisateurs", "comptes", "Mesure actuelle", "aujourd’hui", "—", "—", "—"),
+        ("Utilisateurs", "comptes", "Cible", 18, "juin 2028", 120, "—"),
+        ("RTO", "h", "Mesure actuelle", "aujourd’hui", "—", 48, "—"),
+        ("RTO", "h", "Cible", "non datée", "—", 4, "—"),
+        ("Taux de réussite des changements", "%", "Mesure actuelle", "aujourd’hui", "—", 70,
+         "Élevée, moyenne ou faible"),
+        ("Taux de réussite des changements", "%", "Cible", "—", "—", "non renseignée", "—"),
+    ]
+    # the same as the engine, target by target
+    engine = [(r.name, t.month, t.value, t.band or "—") for r in e.impact_indicators
+              for t in r.targets]
+    assert [(g[0], g[3] if g[3] != "non datée" else 0, g[5], g[6]) for g in got
+            if g[2] == "Cible" and g[5] != "non renseignée"] == engine
+    texts = [str(v) for r in rows for v in r if v]
+    assert any("DORA" in t and "pas des règles du guichet" in t for t in texts)
+
+
+def test_xlsx_indicators_sheet_without_indicators():
+    s = savings_scenario()
+    e = evaluate(s)
+    rows = _sheet_rows(load_workbook(io.BytesIO(export_xlsx(s, e)))["Indicateurs"])
+    mandatory = {r[0]: r[1] for r in rows if isinstance(r[0], str)}
+    assert mandatory["Économies annuelles induites TTC"] == "—"
+    assert mandatory["Retour sur investissement"] == "—"
+    assert mandatory["Agents formés"] == "—"
+    assert ["Aucun indicateur d’impact saisi."] == [r[0] for r in rows
+                                                    if r[0] == "Aucun indicateur d’impact saisi."]
+
+
+def test_markdown_indicators_section():
+    s = load(ROOT / "examples" / "migration-pi.json")
+    md = export_markdown(s, evaluate(s), exported_at=WHEN)
+    section = md[md.index("## Indicateurs"):]
+    assert "- Économies annuelles induites TTC : 42\u202f000,00\u00a0€ par an (déclarées par le " \
+           "porteur)" in section
+    assert "- Retour sur investissement : 36 mois d’économies pour couvrir le reste à charge " \
+           "(126\u202f000,00\u00a0€)" in section
+    assert "  - Calcul : 126\u202f000,00\u00a0€ × 12 ÷ 42\u202f000,00\u00a0€ = 36 mois" in section
+    assert "- Économies cumulées sur 5 ans TTC : 210\u202f000,00\u00a0€" in section
+    assert "- Agents formés : 12" in section
+    assert "- Agents travaillant dans un contexte Cloud : non renseigné" in section
+    assert ("| Fréquence des déploiements en production | déploiements par mois | Mesure actuelle | "
+            "aujourd’hui | 1 | Élevée |") in section
+    assert ("| Temps de restauration sur incident \\(RTO\\) | heures | Cible | M9 (septembre "
+            "2027) | 4 | Élevée |") in section
+
+
+def test_markdown_indicators_derived_negative_and_missing():
+    s = savings_scenario(current_annual_run_cost_ttc="50000", target_annual_run_cost_ttc="90000.50",
+                         impact=[{"name": "[x](http://evil.example)", "baseline": "1"}])
+    md = export_markdown(s, evaluate(s))
+    assert ("- Économies annuelles induites TTC : -40\u202f000,50\u00a0€ par an (coût annuel de "
+            "fonctionnement : actuel 50\u202f000,00\u00a0€ − visé 90\u202f000,50\u00a0€)") in md
+    assert "- Retour sur investissement : — (pas d’économies annuelles positives)" in md
+    assert "- Économies cumulées sur 5 ans TTC : -200\u202f002,50\u00a0€" in md
+    assert "- Agents formés : non renseigné" in md
+    assert "](http" not in md.replace("\\](http", "")
+    assert "| Cible | — | non renseignée | — |" in md
+    md = export_markdown(savings_scenario(), evaluate(savings_scenario()))
+    assert "- Économies annuelles induites TTC : non renseignées" in md
+    assert "- Retour sur investissement : — (économies non renseignées)" in md
+    assert "Aucun indicateur d’impact saisi." in md
+
+
+def test_csv_stays_cost_lines_only():
+    s = savings_scenario(current_annual_run_cost_ttc="90000", target_annual_run_cost_ttc="50000",
+                         agents_trained=4, impact=IMPACT)
+    text = export_csv(s, evaluate(s)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[0] == list(exports.LINE_COLUMNS) and len(rows) == 1 + len(SAVINGS_LINES)
+    assert "conomies" not in text and "DORA" not in text
 
 
 # --- formula injection ----------------------------------------------------------------------------
@@ -502,6 +754,10 @@ def test_pdf_is_one_or_two_pages(scenario, tmp_path):
         assert " ".join(exports.eur(e.total_cost_ttc).split()) in flat  # « € », U+202F drawn
         for c in e.checks:
             assert " ".join(c.message.split())[:40] in flat
+        assert "Indicateurs" in flat and "Retour sur investissement" in flat
+        assert " ".join(" ".join(exports.payback_parts(e)).split())[:40] in flat
+        for r in e.impact_indicators:
+            assert " ".join(exports.impact_parts(r)[0].split()) in flat
 
 
 def test_pdf_says_words_not_only_colours(tmp_path):
@@ -515,7 +771,36 @@ def test_pdf_says_words_not_only_colours(tmp_path):
         assert word in flat
 
 
-def _fake_charts(fail: bool = False):
+def test_pdf_indicators_block(tmp_path):
+    s = savings_scenario(current_annual_run_cost_ttc="90000", target_annual_run_cost_ttc="50000",
+                         agents_trained=4, agents_cloud_context=1, impact=IMPACT)
+    e = evaluate(s)
+    pdf = export_pdf(s, e, exported_at=WHEN, charts=False)
+    assert 1 <= _pages(pdf) <= 2
+    text = _text(pdf, tmp_path)
+    if text is None:
+        pytest.skip("pdftotext absent (poppler-utils)")
+    flat = " ".join(text.split())
+    for words in ("40 000,00 € par an (coût annuel de fonctionnement : actuel 90 000,00 € − visé "
+                  "50 000,00 €)",
+                  "19 mois d’économies pour couvrir le reste à charge (61 500,01 €)",
+                  "Économies cumulées sur 5 ans TTC 200 000,00 €",
+                  "4 formés ; 1 travaillant dans un contexte Cloud",
+                  "0,1 → 40 déploiements par mois en M12 (2 cibles datées)",  # (the label wraps)
+                  "DORA : Faible → Élite",
+                  "mesure actuelle non renseignée → 120 comptes en M18",
+                  "48 → 4 h (cible non datée)",
+                  "70 % ; aucune cible ; bande DORA actuelle : Élevée, moyenne ou faible"):
+        assert words in flat.replace("\u00a0", " ").replace("\u202f", " "), words
+    e = evaluate(savings_scenario(annual_savings_ttc="-1000"))
+    flat = " ".join(_text(export_pdf(savings_scenario(annual_savings_ttc="-1000"), e, charts=False),
+                          tmp_path).split())
+    assert "— (pas d’économies annuelles positives)" in flat
+    assert "Indicateurs d’impact aucun indicateur d’impact saisi" in flat
+
+
+def _fake_charts(fail: bool = False, payback: str | None = None):
+    """A stand-in for guichet.charts; ``payback``: None (no payback chart), "normal" or "tall"."""
     import altair as alt
     import pandas as pd
 
@@ -531,7 +816,42 @@ def _fake_charts(fail: bool = False):
     for name in ("costs_by_category_chart", "funding_split_chart", "monthly_spend_chart",
                  "timeline_chart"):
         setattr(module, name, maker(name))
+    if payback is not None:
+        chart = maker("payback_chart")
+        module.payback_chart = ((lambda *a: chart(*a).properties(height=3000))
+                                if payback == "tall" else chart)
     return module
+
+
+def _use_charts(monkeypatch, module):
+    monkeypatch.setitem(sys.modules, "guichet.charts", module)
+    monkeypatch.setattr("guichet.charts", module, raising=False)
+
+
+def test_pdf_payback_chart_only_with_positive_savings_and_room(monkeypatch, tmp_path):
+    s = load(ROOT / "examples" / "migration-pi.json")  # 42 000 € a year: payback in 36 months
+    e = evaluate(s)
+    _use_charts(monkeypatch, _fake_charts(payback="normal"))
+    pdf = export_pdf(s, e)
+    assert _images(pdf) == 5 and 1 <= _pages(pdf) <= 2
+    # no positive savings: nothing to cumulate, no payback chart
+    bad = savings_scenario(annual_savings_ttc="-1000")
+    assert _images(export_pdf(bad, evaluate(bad))) == 4
+    # no room: the payback chart is the first thing left out, before the source sentences
+    _use_charts(monkeypatch, _fake_charts(payback="tall"))
+    monkeypatch.setitem(exports.CHART_HEIGHTS, "payback", 255.0)
+    pdf = export_pdf(s, e)
+    assert _images(pdf) == 4 and 1 <= _pages(pdf) <= 2
+    text = _text(pdf, tmp_path)
+    if text is not None:
+        assert "Source :" in text
+
+
+def test_pdf_levels_drop_the_payback_chart_first():
+    first, second, *rest = exports._LEVELS
+    assert first.charts == second.charts + ("payback",) and first.sources and second.sources
+    assert first.chart_scale == second.chart_scale == 1
+    assert not any("payback" in level.charts for level in [second, *rest])
 
 
 def _images(pdf: bytes) -> int:

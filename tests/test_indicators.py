@@ -1,6 +1,7 @@
 """Indicators: savings (declared or derived), payback, five-year savings, DORA bands, the checks,
 and the charts of the Indicateurs page — both sides of each condition."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -156,9 +157,7 @@ def test_indicator_chart_data_and_bands():
 def test_payback_chart_marks_break_even_and_its_table():
     e = evaluate(load_preset("migration-pi"))
     spec = charts.vega_spec(charts.payback_chart(e))
-    texts = [v for d in spec.get("datasets", {}).values() for row in d for v in row.values()
-             if isinstance(v, str)]
-    assert "Retour sur investissement : 36 mois" in texts
+    assert "Retour sur investissement : 36 mois" in json.dumps(spec, ensure_ascii=False)
     table = charts.payback_table(e)
     assert list(table["Mois"]) == ["Fin du projet", "M12", "M24", "M36", "M48", "M60"]
     assert table.iloc[3]["Économies cumulées"] == table.iloc[3]["Reste à charge"]
@@ -168,3 +167,13 @@ def test_payback_chart_without_savings_is_a_placeholder():
     e = evaluate(with_indicators(agents_trained=1))
     spec = charts.vega_spec(charts.payback_chart(e))
     assert spec["mark"]["type"] == "text"
+
+
+def test_a_preset_is_recognised_by_name_only_in_its_own_unit():
+    e = evaluate(load_preset("secnumcloud-applications"))
+    lead = next(r for r in e.impact_indicators if r.name.startswith("Temps de mise"))
+    assert lead.unit == "jours" and lead.preset is None and lead.baseline_band is None
+    data = scenario_to_data(load_preset("secnumcloud-applications"))
+    data["indicators"]["impact"][1]["unit"] = "heures"
+    lead = evaluate(scenario_from_data(data)).impact_indicators[1]
+    assert lead.preset == "lead_time" and lead.baseline_band == "Élevée"  # 60 h: 1 h to 1 week

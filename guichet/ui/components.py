@@ -44,12 +44,14 @@ def status_banner(e: Evaluation) -> None:
 
 
 def explanation(x: Explanation) -> None:
-    st.markdown(f"**{x.label} = {x.value}**")
-    st.markdown(f"*Formule* : {x.formula}")
-    st.markdown(f"*Avec les chiffres de ce scénario* : {x.computation}")
-    for s in x.sources:
-        tag = " — *hypothèse du simulateur*" if s.assumption else ""
-        st.caption(f"Source ({s.title}{tag}) : « {s.sentence} »")
+    """Like a rule page: the figure, its formula, this scenario's numbers, the sources."""
+    sources = "  \n".join(
+        f"Source ({s.title}{' — hypothèse du simulateur' if s.assumption else ''}) : « {s.sentence} »"
+        for s in x.sources)
+    st.markdown(f"**{x.label} = {x.value}**  \n*Formule* : {x.formula}  \n"
+                f"*Avec les chiffres de ce scénario* : {x.computation}")
+    if sources:
+        st.caption(sources)
 
 
 def key_figures(e: Evaluation, compact: bool = False) -> None:
@@ -115,8 +117,10 @@ def figures_strip(e: Evaluation) -> None:
 
 
 def chart_with_table(chart, table, what: str) -> None:
-    """A chart and, right under it, its data as a table (the accessible alternative)."""
-    st.vega_lite_chart(charts.vega_spec(chart), theme=None, width="stretch")
+    """A chart (an altair chart, or its Vega-Lite spec) and, right under it, its data as a table
+    (the accessible alternative)."""
+    spec = chart if isinstance(chart, dict) else charts.vega_spec(chart)
+    st.vega_lite_chart(spec, theme=None, width="stretch")
     with st.expander(f"Données du graphique « {what} » (tableau)"):
         st.dataframe(table, hide_index=True, width="stretch")
 

@@ -28,8 +28,15 @@ def scenario() -> Scenario:
 
 
 def current_evaluation() -> Evaluation:
+    """The current scenario's evaluation, computed once per change (scenarios are never changed in
+    place: every edit makes a new one, so the object itself is the key)."""
     ws = workspace()
-    return evaluate(ws.scenario, reading=ws.reading)
+    cached = st.session_state.get("_evaluation")
+    if cached and cached[0] is ws.scenario and cached[1] == ws.reading:
+        return cached[2]
+    evaluation = evaluate(ws.scenario, reading=ws.reading)
+    st.session_state["_evaluation"] = (ws.scenario, ws.reading, evaluation)
+    return evaluation
 
 
 def flash(kind: str, text: str) -> None:

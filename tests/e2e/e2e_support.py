@@ -24,6 +24,11 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Iterator
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # conftest.py skips the browser tests (or fails them in CI) with the reason
+    expect = None
+
 REPO = Path(__file__).resolve().parents[2]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -178,15 +183,19 @@ class App:
         return self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
 
     def open_page(self, title: str) -> None:
-        """Go to a page with its link in the sidebar, as a person does."""
-        self.after_rerun(self.nav_link(title).click)
-        from playwright.sync_api import expect
+        """Go to a page with its link in the sidebar, as a person does (on a phone the sidebar is
+        folded away: open it first)."""
+        link = self.nav_link(title)
+        expand = self.page.get_by_test_id("stExpandSidebarButton")
+        if expand.is_visible():
+            expand.click()
+        expect(link).to_be_in_viewport()
+        self.after_rerun(link.click)
         expect(self.nav_link(title)).to_have_attribute("aria-current", "page")
         self.wait_idle()
 
     def load_preset(self, title: str) -> None:
         """From « Accueil », click the preset's button: the app opens the Simulateur with it."""
-        from playwright.sync_api import expect
         if not re.search(r"/$", self.page.url) or self.runs() == 0:
             self.goto("/")
         self.after_rerun(self.page.get_by_role("button", name=title, exact=True).click)
@@ -242,22 +251,37 @@ class App:
         return self.page.get_by_test_id("stDataFrame").filter(
             has=self.page.get_by_role("button", name=re.compile(r"^Add row: " + re.escape(alt_start))))
 
+    def _active_cell(self, expected: str | None = None) -> tuple[int, int]:
+        """(column, row) of the grid cell that has the focus. glide-data-grid mirrors its canvas
+        in an accessible table whose cells are ``glide-cell-<column>-<row>``, column 0 being the
+        row-marker column; the selected cell gets the focus once the grid has drawn it."""
+        handle = self.page.wait_for_function(
+            """expected => { const id = document.activeElement && document.activeElement.id || '';
+                             return /^glide-cell-\\d+-\\d+$/.test(id) && (!expected || id === expected) && id; }""",
+            arg=expected)
+        _, _, col, row = handle.json_value().split("-")
+        return int(col), int(row)
+
     def _select_cell(self, grid, row: int, col: int) -> None:
-        """Select the cell at data row ``row`` (0-based) and column ``col`` (0-based, hidden index)
-        with a click on the row's first column, then arrow keys (column widths are not fixed)."""
+        """Select the cell at data row ``row`` and column ``col`` (both 0-based, index hidden) as a
+        person does: a click in the grid, then the arrow keys (column widths are not fixed, the
+        keyboard is exact), checking each time which cell has the focus."""
+        self.page.keyboard.press("Escape")
         grid.scroll_into_view_if_needed()
-        # Row marker column (~33 px, for selecting rows to delete), then the first column.
+        # Past the row-marker column (~33 px), in the first column; at most the 5th row.
         grid.click(position={"x": 60, "y": 35 + 35 * min(row, 4) + 17})
-        for _ in range(max(0, row - 4)):
-            self.page.keyboard.press("ArrowDown")
-        for _ in range(col):
-            self.page.keyboard.press("ArrowRight")
+        at_col, at_row = self._active_cell()
+        target_col = col + 1
+        for key, n in (("ArrowDown", row - at_row), ("ArrowUp", at_row - row),
+                       ("ArrowRight", target_col - at_col), ("ArrowLeft", at_col - target_col)):
+            for _ in range(max(0, n)):
+                self.page.keyboard.press(key)
+        self._active_cell(f"glide-cell-{target_col}-{row}")
 
     def cell_overlay(self):
         return self.page.get_by_test_id("portal").locator(".gdg-clip-region")
 
     def open_cell_editor(self, row: int, col: int, grid=None):
-        from playwright.sync_api import expect
         self._select_cell(grid or self.grid(), row, col)
         self.page.keyboard.press("Enter")
         overlay = self.cell_overlay()
@@ -276,7 +300,6 @@ class App:
 
     def choose_in_cell(self, row: int, col: int, option: str, grid=None) -> None:
         """A select cell: type the option's label in the overlay's combobox and press Enter."""
-        from playwright.sync_api import expect
         overlay = self.open_cell_editor(row, col, grid)
         overlay.get_by_role("combobox").fill(option)
         # The list of options is drawn outside the overlay (a menu portal).
@@ -290,7 +313,9 @@ class App:
         grid.get_by_role("button", name=re.compile(r"^Add row")).click()
 
     def grid_csv(self, grid=None) -> str:
-        """The grid's content as its own « Download as CSV » button exports it."""
+        """The grid's content as its own « Download as CSV » button exports it.
+
+        Call it after the last edit: once the export has run, the grid ignores the next click."""
         grid = grid or self.grid()
         before = self.page.evaluate("() => window.__guichet.csv.length")
         grid.scroll_into_view_if_needed()
