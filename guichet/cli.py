@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="évaluer un scénario (fichier JSON, ou - pour l’entrée standard)")
     ev.add_argument("file")
     ev.add_argument("--format", choices=["json", "text"], default="text")
-    ev.add_argument("--reading", choices=readings, default=None,
+    ev.add_argument("--reading", default=None, metavar="|".join(readings),
                     help="lecture de la phrase sur la taille du projet")
     ev.set_defaults(func=_cmd_evaluate)
 
@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="format de l’export (par défaut : l’extension du fichier de sortie)")
     ex.add_argument("-o", "--output", required=True,
                     help="fichier à écrire (- pour la sortie standard)")
-    ex.add_argument("--reading", choices=readings, default=None,
+    ex.add_argument("--reading", default=None, metavar="|".join(readings),
                     help="lecture de la phrase sur la taille du projet")
     ex.set_defaults(func=_cmd_export)
 

@@ -129,7 +129,7 @@ class Evaluation(BaseModel):
     annual_savings_ttc: MoneyOut | None = None
     annual_savings_source: Literal["declared", "derived"] | None = None
     payback_months: int | None = None
-    savings_horizon_years: int = 5
+    savings_horizon_years: int
     five_year_savings_ttc: MoneyOut | None = None
     agents_trained: int | None = None
     agents_cloud_context: int | None = None
@@ -431,7 +431,7 @@ def _checks(ctx: _Ctx, *, total: Decimal, excluded: Decimal, base: Decimal, size
     share = rules.money("max_training_share")
     if training > 0 and training > share * base:
         cut = training_reduction(training, base - training, share)
-        actual = percent(training / base, 1) if base else "—"
+        actual = percent(training / base, 2) if base else "—"
         out.append(ctx.check(
             "TRAINING_SHARE_HIGH", "warning", "max_training_share",
             f"La formation ({eur(training)}, soit {actual} de l’assiette éligible) dépasse "

@@ -164,7 +164,7 @@ class Scenario(_Model):
         if rate <= 0 or rate > cap:
             raise PydanticCustomError(
                 "rate_cap",
-                "le taux demandé doit être supérieur à 0 % et au plus {cap} (taux maximal du guichet)",
-                {"cap": percent(cap, 2)},
+                "le taux demandé doit être supérieur à {zero} et au plus {cap} (taux maximal du guichet)",
+                {"cap": percent(cap, 2), "zero": percent(0)},
             )
         return rate

@@ -110,7 +110,7 @@ ERROR_KINDS = {
     "months_order": (_set(["cost_lines", 0, "start_month"], 6), "cost_lines[0]",
                      "le mois de fin (4) précède le mois de début (6)"),
     "rate_cap": (_set(["requested_rate"], "0.6"), "requested_rate",
-                 "le taux demandé doit être supérieur à 0 % et au plus 50\u00a0%"),
+                 "le taux demandé doit être supérieur à 0\u00a0% et au plus 50\u00a0%"),
     "duplicate": (_set(["extension"], {"clouds": ["pi", "pi"], "third_party_commitments": 1}),
                   "extension.clouds", "chaque cloud ne peut figurer qu’une fois"),
     "schema_version": (_set(["schema_version"], 2), "schema_version",
