@@ -141,7 +141,8 @@ for row in ws.current.incomplete:
                icon=":material/edit_note:")
 
 components.figures_strip(evaluation)
-with st.expander(f"Détail des {len(evaluation.lines)} ligne(s) comptée(s) : HT, TVA, TTC"):
+if st.toggle(f"Afficher le détail des {len(evaluation.lines)} ligne(s) comptée(s) : HT, TVA, TTC",
+             key="show_line_detail"):
     st.dataframe(lines_table(evaluation), hide_index=True, width="stretch")
 
 st.subheader("Graphiques")
