@@ -55,7 +55,8 @@ for i, preset in enumerate(presets):
         summary = preset_summary(load_preset(preset.id))
         st.markdown(f"**{md(preset.title)}**")
         st.caption(summary)
-        if st.button("Charger cet exemple", key=f"preset_{preset.id}", icon=":material/play_arrow:"):
+        if st.button(f"Charger l’exemple « {preset.title} »", key=f"preset_{preset.id}",
+                     icon=":material/play_arrow:"):
             state.load_preset_into_workspace(preset.id)
             st.switch_page("pages/simulateur.py")
 if st.button("Nouveau projet vide", key="preset_blank", icon=":material/add:"):

@@ -140,7 +140,8 @@ for row in ws.current.incomplete:
     st.warning(f"Attention : ligne {row.number} non comptée dans les totaux ({row.reason}).",
                icon=":material/edit_note:")
 
-components.figures_strip(evaluation)
+with st.container(key="annonce-resultats"):  # announced politely after each edit
+    components.figures_strip(evaluation)
 if st.toggle(f"Afficher le détail des {len(evaluation.lines)} ligne(s) comptée(s) : HT, TVA, TTC",
              key="show_line_detail"):
     st.dataframe(lines_table(evaluation), hide_index=True, width="stretch")

@@ -10,6 +10,7 @@ frame itself, so it never shows without its navigation, page config or share-lin
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import streamlit as st
 
@@ -35,8 +36,13 @@ def _frame_without_navigation() -> None:
     state.handle_share_link()
 
 
+A11Y_SCRIPT = Path(__file__).with_name("a11y.js").read_text(encoding="utf-8")
+
+
 def _sidebar() -> None:
     with st.sidebar:
+        # A fixed script of the project, never user text (see a11y.js).
+        st.html(f"<script>{A11Y_SCRIPT}</script>", unsafe_allow_javascript=True)
         evaluation = state.current_evaluation()
         st.caption("Scénario en cours")
         st.text(state.scenario().name)
