@@ -22,12 +22,29 @@ REQUIRED = os.environ.get("GUICHET_REQUIRE_BROWSER") == "1"
 def _missing() -> str | None:
     """Why the browser tests cannot run here, or None."""
     try:
+        import axe_playwright_python  # noqa: F401
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "Playwright for Python is not installed (pip install -r requirements-dev.txt)"
+        return ("Playwright for Python or axe-playwright-python is not installed "
+                "(pip install -r requirements-dev.txt)")
     if not chromium_path():
         return ("Chromium is not installed: `sudo apt-get install chromium` "
                 "(Debian's build; a Playwright browser download does not work on these machines)")
+    return None
+
+
+try:  # without them the test modules cannot even be imported: leave them out, saying why
+    import axe_playwright_python  # noqa: F401
+    import playwright.sync_api  # noqa: F401
+except ImportError:
+    if not REQUIRED:
+        collect_ignore_glob = ["test_*.py"]
+
+
+def pytest_report_header(config):
+    missing = _missing()
+    if missing:
+        return [f"browser tests (tests/e2e): {'FAIL' if REQUIRED else 'skipped'} — {missing}"]
     return None
 
 

@@ -4,9 +4,10 @@ Shared by ``tests/e2e`` (through ``conftest.py``) and ``bench/browser_latency.py
 
 Waiting follows Streamlit's own end-to-end suite (``e2e_playwright/conftest.py``): the root element
 ``[data-testid="stApp"]`` carries ``data-test-connection-state`` and ``data-test-script-state``
-(``initial`` → ``running`` → ``notRunning`` on every run). Instead of Streamlit's short fixed
-pause after each click (the run may not have started yet), an init script counts the runs the page
-has seen; after an action we wait until a *new* run has finished — no fixed sleep anywhere.
+(``initial`` → ``running`` → ``notRunning`` on every run), and no ``stStatusWidget`` or
+``stSkeleton`` is left. Instead of Streamlit's short fixed pause after each click (the run may not
+have started yet), an init script counts the runs the server reports; after an action we wait
+until a *new* run has finished — no fixed sleep anywhere.
 """
 
 from __future__ import annotations
@@ -41,21 +42,53 @@ TIMEOUT_MS = 30_000
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 #: Installed in every page before Streamlit loads.
-#: - ``window.__guichet.runs`` counts the script runs this page has seen start (the attribute
-#:   ``data-test-script-state`` leaving ``notRunning``/``initial`` for ``running``);
+#:
+#: - Script runs are counted from the messages the server sends (Streamlit's ``ForwardMsg``, read
+#:   on the page's own WebSocket): ``new_session`` (field 4) opens a run, ``script_finished``
+#:   (field 6) closes it unless its status is ``FINISHED_EARLY_FOR_RERUN`` (2: another run follows).
+#:   The ``data-test-script-state`` attribute alone misses a quick run: React may render
+#:   ``running`` and ``notRunning`` in one batch, and the attribute never changes.
 #: - ``window.showSaveFilePicker`` is replaced by a recorder, so the grid's « Download as CSV »
 #:   button hands its text to the test instead of opening a native dialog.
 INIT_SCRIPT = r"""
 (() => {
-  const g = window.__guichet = {runs: 0, csv: []};
-  new MutationObserver(records => {
-    for (const r of records) {
-      if (r.attributeName !== 'data-test-script-state') continue;
-      const now = r.target.getAttribute('data-test-script-state');
-      if (now === 'running' && r.oldValue !== 'running') g.runs++;
-    }
-  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                        attributeFilter: ['data-test-script-state']});
+  const g = window.__guichet = {started: 0, done: 0, running: false, csv: [], okKey: null, okFrames: 0,
+                                startedAt: null, doneAt: null, sentAt: null};
+  function varint(b, i) {
+    let v = 0, m = 1, x;
+    do { x = b[i++]; v += (x & 0x7f) * m; m *= 128; } while (x & 0x80);
+    return [v, i];
+  }
+  function onMessage(data) {
+    if (!(data instanceof ArrayBuffer)) return;
+    const b = new Uint8Array(data);
+    let i = 0;
+    try {
+      while (i < b.length) {
+        let key, v, len;
+        [key, i] = varint(b, i);
+        const field = Math.floor(key / 8), wire = key & 7;
+        if (wire === 0) {
+          [v, i] = varint(b, i);
+          if (field === 6) { if (v !== 2) { g.running = false; g.done++; g.doneAt = performance.now(); } }
+        } else if (wire === 2) {
+          [len, i] = varint(b, i);
+          if (field === 4) { g.running = true; g.started++; g.startedAt = performance.now(); }
+          i += len;
+        } else if (wire === 1) { i += 8; } else if (wire === 5) { i += 4; } else { return; }
+      }
+    } catch (e) { /* not a ForwardMsg */ }
+  }
+  const Native = window.WebSocket;
+  window.WebSocket = new Proxy(Native, {
+    construct(target, args) {
+      const ws = Reflect.construct(target, args);
+      ws.addEventListener('message', ev => onMessage(ev.data));
+      const send = ws.send.bind(ws);
+      ws.send = data => { g.sentAt = performance.now(); return send(data); };
+      return ws;
+    },
+  });
   window.showSaveFilePicker = async () => {
     const chunks = [];
     return {createWritable: async () => ({
@@ -66,17 +99,20 @@ INIT_SCRIPT = r"""
 })();
 """
 
-#: True when the app is connected, no script run is going on and every element has rendered.
-IDLE_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app
+#: The page shows a finished run: connected, no run going on (by the server's messages and by the
+#: root element), no status widget, no loading skeleton — two animation frames in a row, so
+#: React has drawn what the last messages carried.
+IDLE_JS = """([doneAtLeast, key]) => {
+  const g = window.__guichet, app = document.querySelector('[data-testid="stApp"]');
+  const ok = !!app && g.done >= doneAtLeast && !g.running
     && app.getAttribute('data-test-connection-state') === 'CONNECTED'
     && app.getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-testid="stStatusWidget"]')
     && !document.querySelector('[data-testid="stSkeleton"]');
+  if (g.okKey !== key) { g.okKey = key; g.okFrames = 0; }
+  g.okFrames = ok ? g.okFrames + 1 : 0;
+  return g.okFrames >= 2;
 }"""
-
-RERUN_DONE_JS = "n => window.__guichet.runs > n && (" + IDLE_JS + ")()"
 
 
 # --- the server ------------------------------------------------------------------------------------
@@ -99,6 +135,17 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In the server's process, before exec: on Linux, be sent SIGTERM when the test process
+    dies, even killed (e.g. by SIGPIPE under ``| head``), so no server is left behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @contextlib.contextmanager
 def running_app(timeout_s: float = 90) -> Iterator[str]:
     """``python -m streamlit run app.py`` on a free port, from the repository root, with this
@@ -114,7 +161,7 @@ def running_app(timeout_s: float = 90) -> Iterator[str]:
            "--browser.gatherUsageStats", "false"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True)
+                            preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + timeout_s
         while not _healthy(url):
@@ -143,9 +190,17 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
+#: A phone's browser (Streamlit folds the sidebar after a page change only for a mobile agent).
+PHONE_USER_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+                    "(KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36")
+
+
 def new_context(browser, base_url: str, viewport: dict | None = None):
-    context = browser.new_context(locale=LOCALE, viewport=viewport or DESKTOP, base_url=base_url,
-                                  timezone_id="Europe/Paris")
+    viewport = viewport or DESKTOP
+    phone = viewport["width"] < 640
+    context = browser.new_context(
+        locale=LOCALE, viewport=viewport, base_url=base_url, timezone_id="Europe/Paris",
+        **({"is_mobile": True, "has_touch": True, "user_agent": PHONE_USER_AGENT} if phone else {}))
     context.add_init_script(INIT_SCRIPT)
     context.set_default_timeout(TIMEOUT_MS)
     return context
@@ -160,22 +215,33 @@ class App:
         self.page = page
 
     # waiting
+    def _wait_done(self, at_least: int, timeout_ms: int) -> None:
+        key = f"{id(self)}-{time.monotonic_ns()}"
+        self.page.wait_for_function(IDLE_JS, arg=[at_least, key], polling="raf",
+                                    timeout=timeout_ms)
+
     def wait_idle(self, timeout_ms: int = TIMEOUT_MS) -> None:
-        self.page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+        """Wait until no script run is going on and the page has drawn the last one."""
+        self._wait_done(0, timeout_ms)
 
     def runs(self) -> int:
-        return self.page.evaluate("() => window.__guichet.runs")
+        """Script runs this page has seen finish."""
+        return self.page.evaluate("() => window.__guichet.done")
 
     def after_rerun(self, action: Callable[[], object], timeout_ms: int = TIMEOUT_MS) -> None:
-        """Do ``action`` (which makes Streamlit rerun) and wait until that new run has finished."""
+        """Do ``action`` (which makes Streamlit rerun) and wait until that new run has finished
+        and been drawn."""
         before = self.runs()
         action()
-        self.page.wait_for_function(RERUN_DONE_JS, arg=before, timeout=timeout_ms)
+        self._wait_done(before + 1, timeout_ms)
+
+    def wait_loaded(self, timeout_ms: int = TIMEOUT_MS) -> None:
+        """After a (re)load: the first run has finished and been drawn."""
+        self._wait_done(1, timeout_ms)
 
     def goto(self, path: str = "/") -> "App":
         self.page.goto(path)
-        self.page.wait_for_function("() => window.__guichet.runs > 0", timeout=TIMEOUT_MS)
-        self.wait_idle()
+        self.wait_loaded()
         return self
 
     # navigation
@@ -189,16 +255,25 @@ class App:
         expand = self.page.get_by_test_id("stExpandSidebarButton")
         if expand.is_visible():
             expand.click()
-        expect(link).to_be_in_viewport()
+        expect(link).to_be_in_viewport(ratio=1)  # the sidebar has finished sliding in
         self.after_rerun(link.click)
         expect(self.nav_link(title)).to_have_attribute("aria-current", "page")
         self.wait_idle()
+
+    def preset_button(self, title: str):
+        """The button that loads the preset ``title`` on « Accueil »: the button of the card that
+        shows the title (or, failing that, a button named after the preset)."""
+        card = self.main().get_by_test_id("stVerticalBlock").filter(
+            has=self.page.get_by_text(title, exact=True)).last
+        in_card = card.get_by_test_id("stButton").get_by_role("button")
+        named = self.main().get_by_role("button", name=title, exact=True)
+        return named.or_(in_card).first
 
     def load_preset(self, title: str) -> None:
         """From « Accueil », click the preset's button: the app opens the Simulateur with it."""
         if not re.search(r"/$", self.page.url) or self.runs() == 0:
             self.goto("/")
-        self.after_rerun(self.page.get_by_role("button", name=title, exact=True).click)
+        self.after_rerun(self.preset_button(title).click)
         expect(self.page).to_have_url(re.compile(r"/simulateur$"))
         expect(self.heading("Simulateur")).to_be_visible()
         self.wait_idle()
@@ -251,32 +326,55 @@ class App:
         return self.page.get_by_test_id("stDataFrame").filter(
             has=self.page.get_by_role("button", name=re.compile(r"^Add row: " + re.escape(alt_start))))
 
-    def _active_cell(self, expected: str | None = None) -> tuple[int, int]:
-        """(column, row) of the grid cell that has the focus. glide-data-grid mirrors its canvas
-        in an accessible table whose cells are ``glide-cell-<column>-<row>``, column 0 being the
-        row-marker column; the selected cell gets the focus once the grid has drawn it."""
-        handle = self.page.wait_for_function(
-            """expected => { const id = document.activeElement && document.activeElement.id || '';
-                             return /^glide-cell-\\d+-\\d+$/.test(id) && (!expected || id === expected) && id; }""",
-            arg=expected)
-        _, _, col, row = handle.json_value().split("-")
-        return int(col), int(row)
+    #: The grid cell that has the focus, as "glide-cell-<column>-<row>" (or "editor" when a cell's
+    #: editor is open), if it belongs to ``grid``. glide-data-grid mirrors its canvas in an
+    #: accessible table whose cells are ``glide-cell-<column>-<row>`` (column 0 is the row-marker
+    #: column); the selected cell takes the focus once the grid has drawn the selection.
+    FOCUSED_CELL_JS = """grid => {
+      const a = document.activeElement;
+      if (a && a.closest && a.closest('[data-testid="portal"] .gdg-clip-region')) return 'editor';
+      return a && grid.contains(a) && /^glide-cell-\\d+-\\d+$/.test(a.id) ? a.id : null;
+    }"""
+
+    def _wait_focused_cell(self, grid, *expected: str, timeout_ms: int = TIMEOUT_MS) -> str | None:
+        """Wait until the focus is on one of ``expected`` (see FOCUSED_CELL_JS); which one, or None."""
+        try:
+            handle = grid.page.wait_for_function(
+                f"([g, ok]) => {{ const f = ({self.FOCUSED_CELL_JS})(g); return ok.includes(f) && f; }}",
+                arg=[grid.element_handle(), list(expected)], timeout=timeout_ms)
+            return handle.json_value()
+        except Exception:  # playwright's TimeoutError
+            return None
 
     def _select_cell(self, grid, row: int, col: int) -> None:
         """Select the cell at data row ``row`` and column ``col`` (both 0-based, index hidden) as a
-        person does: a click in the grid, then the arrow keys (column widths are not fixed, the
-        keyboard is exact), checking each time which cell has the focus."""
-        self.page.keyboard.press("Escape")
+        person does: a click in the grid's first column, then the arrow keys (column widths are not
+        fixed, the keyboard is exact), checking which cell has the focus at each step — never from
+        a focus left over from before the click."""
+        self.page.keyboard.press("Escape")  # close an open cell editor, if any
         grid.scroll_into_view_if_needed()
-        # Past the row-marker column (~33 px), in the first column; at most the 5th row.
-        grid.click(position={"x": 60, "y": 35 + 35 * min(row, 4) + 17})
-        at_col, at_row = self._active_cell()
-        target_col = col + 1
-        for key, n in (("ArrowDown", row - at_row), ("ArrowUp", at_row - row),
-                       ("ArrowRight", target_col - at_col), ("ArrowLeft", at_col - target_col)):
-            for _ in range(max(0, n)):
-                self.page.keyboard.press(key)
-        self._active_cell(f"glide-cell-{target_col}-{row}")
+        start_row = min(row, 4)  # at most the 5th row: it is on screen
+        start = f"glide-cell-1-{start_row}"
+        if grid.evaluate(self.FOCUSED_CELL_JS) != start:
+            for _attempt in range(3):
+                # Past the row-marker column (~33 px), in the first column.
+                grid.click(position={"x": 60, "y": 35 + 35 * start_row + 17})
+                got = self._wait_focused_cell(grid, start, "editor", timeout_ms=3_000)
+                if got == "editor":  # the click fell on the selected cell: it opened its editor
+                    self.page.keyboard.press("Escape")
+                    got = self._wait_focused_cell(grid, start, timeout_ms=3_000)
+                if got == start:
+                    break
+                # After the toolbar's CSV export the grid ignores one click: click again.
+            else:
+                raise AssertionError(f"the grid did not select its cell (1, {start_row})")
+        for _ in range(row - start_row):
+            self.page.keyboard.press("ArrowDown")
+        for _ in range(col):
+            self.page.keyboard.press("ArrowRight")
+        target = f"glide-cell-{col + 1}-{row}"
+        assert self._wait_focused_cell(grid, target) == target, (
+            f"could not reach the grid cell {target}: focus on {grid.evaluate(self.FOCUSED_CELL_JS)}")
 
     def cell_overlay(self):
         return self.page.get_by_test_id("portal").locator(".gdg-clip-region")

@@ -108,7 +108,9 @@ TARGET_RADIO_JS = ("e => e.type === 'radio' && !!e.closest('[data-testid=stRadio
 def keyboard_to_simulator_with_preset(app: App, title: str) -> int:
     """From « Accueil », Tab to the preset's button and press Space. Returns the Tab count."""
     app.goto("/")
-    tabs = tab_until(app, f"e => e.tagName === 'BUTTON' && e.innerText.trim() === {title!r}")
+    button = app.preset_button(title)
+    button.evaluate("b => { window.__presetButton = b; }")
+    tabs = tab_until(app, "e => e === window.__presetButton")
     app.after_rerun(lambda: app.page.keyboard.press("Space"))
     expect(app.page).to_have_url(re.compile(r"/simulateur$"))
     app.wait_idle()
@@ -160,6 +162,23 @@ def test_the_focus_stays_on_the_target_after_changing_it_with_the_keyboard(app: 
     app.after_rerun(lambda: app.page.keyboard.press("ArrowDown"))
     expect(app.radio("Cible de la migration").get_by_role("radio", name=labels.TARGETS["other"])
            ).to_be_focused()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "On « Accueil » every preset card has the same button « Charger cet exemple »: out of context "
+    "(a screen reader's list of buttons, voice control) nothing says which example each one "
+    "loads (RGAA 11.9 / WCAG 2.4.6). Fix in pages/accueil.py: name the button after the example, "
+    "e.g. « Charger l’exemple « <titre> » »."))
+def test_each_preset_button_says_which_example_it_loads(app: App):
+    app.goto("/")
+    names = []
+    for preset in list_presets():
+        button = app.preset_button(preset.title)
+        expect(button).to_be_visible()
+        names.append(button.evaluate("b => b.innerText.trim() || b.getAttribute('aria-label')"))
+    print(f"\npreset buttons: {names}")
+    for preset, name in zip(list_presets(), names):
+        assert preset.title in name, f"button {name!r} does not name « {preset.title} »"
 
 
 def test_a_skip_link_leads_to_the_main_content(app: App):

@@ -227,10 +227,76 @@ def test_the_share_link_opens_the_same_scenario_in_a_new_page(app: App, context)
     assert [r[COLUMNS[AMOUNT_COL]] for r in grid_rows(other)][0] == "130000"
 
 
-@pytest.mark.skip(reason="page Fichiers à venir")
-def test_save_the_scenario_to_a_file_reload_and_upload_it_gives_the_same_figures():
-    """Placeholder for issue 6, journeys 6 and 7 (files): download the scenario, reload the page,
-    upload it → same figures; a malformed upload → the French error, the scenario unchanged."""
+FILES_PAGE = next(title for path, title, _, _ in PAGES if path == "pages/fichiers.py")
+OPEN_LABEL = "Ouvrir un scénario enregistré (.json)"
+
+
+def upload(app: App, label: str, files) -> None:
+    """Give a file to the st.file_uploader labelled ``label`` (its hidden <input type=file>)."""
+    uploader = app.page.get_by_test_id("stFileUploader").filter(has_text=label)
+    app.after_rerun(lambda: uploader.get_by_test_id("stFileUploaderDropzoneInput")
+                    .set_input_files(files))
+
+
+def test_save_the_scenario_reload_and_open_the_file_gives_the_same_figures(app: App, tmp_path):
+    preset = "migration-pi"
+    scenario = load_preset(preset)
+    edited = with_target(with_amount(scenario, 0, "130000"), "nubo")
+    expected = evaluate(edited)
+
+    app.load_preset(preset_title(preset))
+    app.edit_cell(0, AMOUNT_COL, "130000")
+    app.choose_radio(TARGET_LABEL, labels.TARGETS["nubo"])
+    expect_figures(app, expected)
+
+    app.open_page(FILES_PAGE)
+    with app.page.expect_download() as info:
+        app.page.get_by_role("button", name="Enregistrer le scénario (.json)").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.suffix == ".json"
+
+    app.page.reload()  # a new session: the default scenario, the edits gone
+    app.wait_loaded()
+    app.open_page("Simulateur")
+    expect(app.metric_value("Cofinancement")).not_to_have_text(eur(expected.cofinancing_ttc))
+
+    app.open_page(FILES_PAGE)
+    upload(app, OPEN_LABEL, saved)
+    expect(app.alert(f"Succès : scénario « {scenario.name} » ouvert")).to_be_visible()
+    app.open_page("Simulateur")
+    expect_figures(app, expected)
+    expect(app.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["nubo"])).to_be_checked()
+    assert [r[COLUMNS[AMOUNT_COL]] for r in grid_rows(app)][0] == "130000"
+
+
+@pytest.mark.parametrize("name, content", [
+    ("abime.json", b'{"schema_version": 1, "name": "coup'),
+    ("pas-un-scenario.json", b'{"schema_version": 1, "name": "X", "cost_lines": "beaucoup"}'),
+    ("image.json", bytes(range(256))),
+], ids=["truncated-json", "invalid-scenario", "binary"])
+def test_a_malformed_scenario_file_says_why_in_french_and_changes_nothing(app: App, name, content):
+    preset = "secnumcloud-applications"
+    scenario = load_preset(preset)
+    edited = with_amount(scenario, 0, "130000")
+    expected = evaluate(edited)
+
+    app.load_preset(preset_title(preset))
+    app.edit_cell(0, AMOUNT_COL, "130000")
+    expect_figures(app, expected)
+
+    app.open_page(FILES_PAGE)
+    upload(app, OPEN_LABEL, {"name": name, "mimeType": "application/json", "buffer": content})
+    error = app.alert(f"Erreur : le fichier « {name} » n’a pas pu être ouvert")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Le scénario affiché est inchangé.")
+    expect(error.get_by_role("alert")).to_have_count(1)
+    expect(app.sidebar()).to_contain_text(scenario.name)
+
+    app.open_page("Simulateur")
+    expect(app.page.get_by_label("Nom du scénario")).to_have_value(scenario.name)
+    expect_figures(app, expected)
+    assert [r[COLUMNS[AMOUNT_COL]] for r in grid_rows(app)][0] == "130000"
 
 
 # 7 ------------------------------------------------------------------------------------------------
