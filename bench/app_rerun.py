@@ -12,8 +12,6 @@ compare the two on the same machine. Goal of issue 3: ours ≤ 1.5 × the refere
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
@@ -26,6 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from engine import scenario_data  # noqa: E402
+from machine import machine  # noqa: E402
 from guichet.loading import scenario_from_data  # noqa: E402
 from guichet.workspace import Workspace  # noqa: E402
 
@@ -47,18 +46,6 @@ st.data_editor(df, key="grid", num_rows="dynamic", hide_index=True)
 st.altair_chart(alt.Chart(df).mark_bar().encode(x="sum(amount):Q", y="category:N"))
 st.altair_chart(alt.Chart(df).mark_bar().encode(x="start:O", y="sum(amount):Q", color="category:N"))
 '''
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def timed_reruns(at: AppTest, runs: int, before=lambda i: None) -> list[float]:

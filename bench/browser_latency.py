@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import statistics
 import sys
 from decimal import Decimal
@@ -31,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from e2e_support import App, chromium_path, launch_chromium, new_context, running_app  # noqa: E402
 from engine import scenario_data  # noqa: E402
+from machine import machine  # noqa: E402
 from guichet.editing import COLUMNS  # noqa: E402
 from guichet.evaluate import evaluate  # noqa: E402
 from guichet.formatting import eur  # noqa: E402
@@ -69,20 +68,6 @@ ARM_JS = """([strip, metric]) => {
     if (e.key === 'Enter' && w.t0 === null) { w.t0 = performance.now(); check(); }
   }, {capture: true, once: true});
 }"""
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{model}, {os.cpu_count()} logical cores ({affinity} usable), "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
 
 
 def p95(values: list[float]) -> float:

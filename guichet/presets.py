@@ -49,7 +49,8 @@ def preset_summary(scenario: Scenario) -> str:
     e = evaluate(scenario)
     ops = []
     if scenario.migration:
-        ops.append(f"Migration vers {labels.TARGETS[scenario.migration.target].split(' (')[0]}")
+        target = labels.TARGETS[scenario.migration.target].split(" (")[0]
+        ops.append(f"Migration vers {target[0].lower() + target[1:] if target.startswith(('Offre', 'Autre')) else target}")
     if scenario.extension:
         ops.append("Extension " + " et ".join(labels.CLOUDS[c] for c in scenario.extension.clouds))
     return " · ".join(ops + [f"{eur(e.total_cost_ttc, cents=False)} TTC", e.status_label])

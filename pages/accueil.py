@@ -23,12 +23,12 @@ st.markdown(
 c1, c2, c3 = st.columns(3)
 with c1:
     with st.container(border=True):
-        st.markdown("#### Pour qui ?")
+        st.markdown("### Pour qui ?")
         st.markdown("Les **administrations d’État** et les **opérateurs de l’État**.")
         st.caption(f"« {rules['eligible_applicants'].source} »")
 with c2:
     with st.container(border=True):
-        st.markdown("#### Quels projets ?")
+        st.markdown("### Quels projets ?")
         st.markdown(
             "**Migrer des applications** vers PI, NUBO ou une offre commerciale qualifiée "
             "SecNumCloud, et/ou **étendre les offres** de services des clouds interministériels "
@@ -36,7 +36,7 @@ with c2:
         st.caption(f"« {rules['trusted_targets'].source} »")
 with c3:
     with st.container(border=True):
-        st.markdown("#### Combien ?")
+        st.markdown("### Combien ?")
         st.markdown(
             f"Jusqu’à **{percent(rules.money('max_cofinancing_rate'))}** du coût du projet, pour "
             f"des projets de **{eur(rules.money('min_project_ttc'), cents=False)} à "
@@ -45,7 +45,7 @@ with c3:
             f"impact réel en moins de {rules['impact_horizon_months'].value} mois sont privilégiés.")
         st.caption(f"« {rules['min_project_ttc'].source} »")
 
-st.subheader("Commencer")
+st.header("Commencer")
 st.markdown("Chargez un exemple réaliste en un clic, ou partez d’un projet vide. "
             "Chaque exemple s’ajoute aux scénarios de la session.")
 presets = list_presets()

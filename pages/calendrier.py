@@ -23,7 +23,7 @@ st.markdown(f"« {rules['impact_horizon_months'].source} » Indiquez vos jalons 
 evaluation = state.current_evaluation()
 components.status_banner(evaluation)
 
-st.subheader("Jalons")
+st.header("Jalons")
 base = pd.DataFrame(form.milestone_base(), columns=MILESTONE_COLUMNS).astype(
     {"label": "string", "month": "Int64", "impact": "boolean"})
 st.data_editor(
@@ -41,10 +41,10 @@ for row in st.session_state.get("milestones_incomplete", []):
                icon=":material/edit_note:")
 
 scenario = state.scenario()
-st.subheader("Chronologie")
+st.header("Chronologie")
 components.chart_with_table(charts.timeline_chart(scenario, evaluation),
                             charts.timeline_table(scenario, evaluation), "chronologie")
 
-st.subheader("Dépenses mensuelles et cumulées")
+st.header("Dépenses mensuelles et cumulées")
 components.chart_with_table(charts.monthly_spend_chart(evaluation),
                             charts.monthly_spend_table(evaluation), "dépenses mensuelles")

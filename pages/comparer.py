@@ -15,7 +15,7 @@ st.title("Comparer des scénarios")
 st.markdown("Les exemples chargés, les fichiers ouverts et les liens suivis s’ajoutent aux scénarios "
             "de la session. Dupliquez le scénario en cours pour essayer une variante.")
 
-st.subheader("Scénarios de la session")
+st.header("Scénarios de la session")
 ids = [e.id for e in ws.entries]
 names = dict(zip(ids, unique_names([e.scenario.name for e in ws.entries])))
 
@@ -43,7 +43,7 @@ if st.button("Supprimer le scénario en cours", icon=":material/delete:", disabl
     ws.delete(ws.current_id)
     st.rerun()
 
-st.subheader("Comparaison")
+st.header("Comparaison")
 chosen = st.multiselect("Scénarios à comparer (2 à 4)", options=ids, default=ids[-4:] if len(ids) >= 2 else ids,
                         format_func=names.get, max_selections=4, key="compare_chosen")
 if len(chosen) < 2:

@@ -16,7 +16,7 @@ scenario = ws.scenario
 
 st.title("Fichiers et exports")
 
-st.subheader("Enregistrer et rouvrir un scénario")
+st.header("Enregistrer et rouvrir un scénario")
 st.download_button("Enregistrer le scénario (.json)", data=dump_scenario(scenario).encode("utf-8"),
                    file_name=export_filename(scenario, "json").replace("synthese-", "scenario-"),
                    mime="application/json", icon=":material/download:", on_click="ignore")
@@ -25,7 +25,7 @@ st.file_uploader("Ouvrir un scénario enregistré (.json)", type=["json"], key=o
                  on_change=files.on_open_scenario, args=(open_key,),
                  help="Le scénario ouvert s’ajoute aux scénarios de la session et devient le scénario en cours.")
 
-st.subheader("Importer des lignes de coût (tableur)")
+st.header("Importer des lignes de coût (tableur)")
 st.markdown("Colonnes attendues : libellé, catégorie, montant, base (HT/TTC), taux de TVA "
             "(facultatif), mois de début, mois de fin. Séparateur « ; » ou « , », virgule "
             "décimale, espaces entre milliers et « € » acceptés. Rien ne change avant votre "
@@ -62,7 +62,7 @@ if files.PREVIEW in st.session_state:
     with b3:
         st.button("Annuler", on_click=files.on_cancel_import, width="stretch")
 
-st.subheader("Exporter le dossier")
+st.header("Exporter le dossier")
 st.markdown("Synthèse chiffrée, contrôles et sources, pour joindre au dossier de candidature.")
 formats = [("xlsx", "Classeur XLSX", "Totaux en formules vérifiables, contrôles, calendrier, indicateurs.",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

@@ -27,7 +27,7 @@ missing = [c for c in evaluation.checks if c.code.endswith("_MISSING")]
 for c in missing:
     components.check_item(c)
 
-st.subheader("Économies et agents (obligatoires)")
+st.header("Économies et agents (obligatoires)")
 money = {"min_value": 0.0, "max_value": 1e12, "step": 1000.0, "format": "%.2f"}
 c1, c2 = st.columns(2)
 with c1:
@@ -62,7 +62,7 @@ for col, key in zip((f1, f2, f3), ("annual_savings_ttc", "payback_months", "five
 components.chart_with_table(charts.payback_chart(evaluation), charts.payback_table(evaluation),
                             "retour sur investissement")
 
-st.subheader("Indicateurs d’impact")
+st.header("Indicateurs d’impact")
 st.caption(f"Bandes de performance : {catalogue.source}. Elles ne sont pas des règles du guichet ; "
            "elles aident à situer la mesure actuelle et à choisir une cible.")
 options = ["free"] + [p for p, v in catalogue.presets.items()

@@ -17,7 +17,7 @@ st.markdown(
     "phrase dont elle vient ; les **hypothèses du simulateur** (ce que la page ne chiffre pas) "
     "sont signalées comme telles.")
 
-st.subheader("Lecture de la phrase sur la taille du projet")
+st.header("Lecture de la phrase sur la taille du projet")
 st.markdown(f"« {rules['min_project_ttc'].source} » Cette phrase peut se lire de deux façons ; "
             "choisissez celle à appliquer pour toute la session.")
 names = list(rules.readings)
@@ -34,7 +34,7 @@ st.radio("Lecture en vigueur", options=names, index=names.index(ws.reading),
          on_change=_on_reading)
 st.info(f"Lecture en vigueur : « {rules.reading(ws.reading).label} ».", icon=":material/info:")
 
-st.subheader("Toutes les règles")
+st.header("Toutes les règles")
 st.markdown("Chaque règle : sa valeur, la phrase de la page dont elle vient, et sa date d’entrée en "
             "vigueur. Les hypothèses du simulateur le disent.")
 for rule in rules.rules.values():

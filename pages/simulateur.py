@@ -99,15 +99,15 @@ with inputs:
 evaluation = state.current_evaluation()
 
 with results:
-    st.subheader("Résultat")
+    st.header("Résultat")
     with st.container(border=True):
         components.status_banner(evaluation)
         components.key_figures(evaluation, compact=True)
     components.reading_caption(evaluation)
-    st.subheader("Contrôles")
+    st.header("Contrôles")
     components.checks(evaluation)
 
-st.subheader("Lignes de coût")
+st.header("Lignes de coût")
 st.caption("Montants en euros. Vide dans « TVA (%) » : 20 %, et 0 % pour le temps des agents. "
            "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
            "sont exclus de l’assiette.")
@@ -146,7 +146,7 @@ if st.toggle(f"Afficher le détail des {len(evaluation.lines)} ligne(s) comptée
              key="show_line_detail"):
     st.dataframe(lines_table(evaluation), hide_index=True, width="stretch")
 
-st.subheader("Graphiques")
+st.header("Graphiques")
 components.chart_with_table(charts.costs_by_category_spec(evaluation),
                             charts.costs_by_category_table(evaluation), "coûts par catégorie")
 components.chart_with_table(charts.funding_split_spec(evaluation),

@@ -34,12 +34,12 @@ def status_banner(e: Evaluation) -> None:
     box(f"**Statut : {e.status_label}** — {detail}", icon=icon)
     horizon = impact_horizon()
     if e.six_month_impact:
-        st.markdown(f":material/schedule: **Impact réel en moins de {horizon} mois : oui** "
+        st.markdown(f"**Impact réel en moins de {horizon} mois : oui** "
                     f"(premier impact au mois {e.first_impact_month}).")
     else:
         when = (f"premier impact au mois {e.first_impact_month}" if e.first_impact_month
                 else "aucun jalon d’impact")
-        st.markdown(f":material/schedule: **Impact réel en moins de {horizon} mois : non** ({when}) — "
+        st.markdown(f"**Impact réel en moins de {horizon} mois : non** ({when}) — "
                     "les projets à impact rapide sont privilégiés.")
 
 
@@ -90,7 +90,7 @@ def checks(e: Evaluation) -> None:
                             ("info", "Informations")):
         items = e.checks_of(severity)
         if items:
-            st.markdown(f"##### {title} ({len(items)})")
+            st.markdown(f"#### {title} ({len(items)})")
             for c in items:
                 check_item(c)
 

@@ -38,9 +38,10 @@ def on_operations() -> None:
 
 
 def show_form_error() -> None:
+    slot = st.container()  # drawn on every run, so nothing moves when the message goes
     message = st.session_state.pop("form_error", None)
     if message:
-        st.error(message, icon=":material/error:")
+        slot.error(message, icon=":material/error:")
 
 
 def editor_key() -> str:

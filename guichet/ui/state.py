@@ -45,8 +45,12 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> None:
+    """The one-time messages, in a slot drawn on every run: when they are gone, nothing below
+    moves, so the widget a keyboard user is on keeps its focus."""
+    slot = st.container()
     for kind, text in st.session_state.pop(FLASH, []):
-        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[kind](text)
+        {"success": slot.success, "error": slot.error, "info": slot.info,
+         "warning": slot.warning}[kind](text)
 
 
 def load_preset_into_workspace(preset_id: str) -> None:

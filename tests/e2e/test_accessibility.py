@@ -149,12 +149,6 @@ def test_the_main_journey_works_with_the_keyboard_alone(app: App):
     print(f"Tab presses to get the focus back after a rerun: {refocus}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The first change after a one-time message (« Succès : exemple … chargé. », « … ouvert depuis "
-    "le lien de partage. ») drops the keyboard focus to <body>: state.show_flash() draws the "
-    "message only once, so on the next run every element below it moves up one place and "
-    "Streamlit re-creates the widgets (RGAA 12.8 / WCAG 2.4.3). Fix in guichet/ui/state.py: "
-    "always draw the same slot (e.g. an st.container()) and put the messages in it."))
 def test_the_focus_stays_on_the_target_after_changing_it_with_the_keyboard(app: App):
     keyboard_to_simulator_with_preset(app, preset_title(PRESET))
     expect(app.alert("Succès : exemple")).to_be_visible()
@@ -164,11 +158,6 @@ def test_the_focus_stays_on_the_target_after_changing_it_with_the_keyboard(app: 
            ).to_be_focused()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "On « Accueil » every preset card has the same button « Charger cet exemple »: out of context "
-    "(a screen reader's list of buttons, voice control) nothing says which example each one "
-    "loads (RGAA 11.9 / WCAG 2.4.6). Fix in pages/accueil.py: name the button after the example, "
-    "e.g. « Charger l’exemple « <titre> » »."))
 def test_each_preset_button_says_which_example_it_loads(app: App):
     app.goto("/")
     names = []
@@ -189,9 +178,6 @@ def test_a_skip_link_leads_to_the_main_content(app: App):
     print(f"\nskip link text: {skip.inner_text()!r}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Streamlit's skip link reads « Skip to main content » (English) on a French page: RGAA 8.7. "
-    "Fix in the app, e.g. a French skip link or its text replaced (see the report)."))
 def test_the_skip_link_is_in_french(app: App):
     app.goto("/simulateur")
     expect(app.page.get_by_test_id("stSkipToContent")).to_have_text(
@@ -254,12 +240,6 @@ def test_every_chart_has_its_table_right_after_it(app: App, title: str):
     assert not result["missing"], f"charts without an adjacent « (tableau) » expander: {result['missing']}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The figures an edit changes (« Après vos lignes — … cofinancement : … », pages/simulateur.py "
-    "via components.figures_strip, and the st.metric values) are plain text: no role=\"status\" / "
-    "aria-live, so a screen reader does not hear the new co-financing after a grid edit "
-    "(DSFR, RGAA 7.5). Fix: render figures_strip as a status message (e.g. st.info, whose "
-    "container has role=\"status\")."))
 def test_new_figures_after_a_grid_edit_are_announced(app: App):
     scenario = load_preset(PRESET)
     lines = list(scenario.cost_lines)
@@ -276,10 +256,6 @@ def test_new_figures_after_a_grid_edit_are_announced(app: App):
     expect(live).to_have_count(1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The page is declared <html lang=\"en\"> (Streamlit's default) while all its text is French: "
-    "RGAA 8.3/8.4, screen readers read French with English rules. Fix in guichet/ui/router.py "
-    "(see the report)."))
 def test_the_page_language_is_french(app: App):
     app.goto("/")
     assert app.page.evaluate("document.documentElement.lang").lower().startswith("fr")
