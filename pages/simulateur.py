@@ -127,7 +127,7 @@ st.data_editor(
             format="localized"),
         "basis": st.column_config.SelectboxColumn(
             COLUMN_LABELS["basis"], options=list(labels.BASES.values()), default="HT", required=True,
-        width="small"),
+        width="small", help="Montant saisi HT ou TTC"),
         "vat": st.column_config.NumberColumn(COLUMN_LABELS["vat"], min_value=0, max_value=100,
                                              step=0.1, format="localized", width="small",
                                              help="Vide : 20 % (0 % pour le temps des agents)"),
