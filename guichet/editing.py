@@ -22,7 +22,7 @@ CATEGORY_BY_LABEL = {v: k for k, v in labels.CATEGORIES.items()}
 BASIS_BY_LABEL = {v: k for k, v in labels.BASES.items()}
 COLUMN_LABELS = {
     "label": "Libellé", "category": "Catégorie", "amount": "Montant (€)", "basis": "Base",
-    "vat": "TVA (%)", "start": "Début (mois)", "end": "Fin (mois)",
+    "vat": "TVA %", "start": "Début", "end": "Fin",
 }
 FIELD_TO_COLUMN = {"label": "label", "category": "category", "amount": "amount", "basis": "basis",
                    "vat_rate": "vat", "start_month": "start", "end_month": "end"}

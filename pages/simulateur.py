@@ -108,7 +108,8 @@ with results:
     components.checks(evaluation)
 
 st.header("Lignes de coût")
-st.caption("Montants en euros. Vide dans « TVA (%) » : 20 %, et 0 % pour le temps des agents. "
+st.caption("Montants en euros ; « Début » et « Fin » : mois du projet. Vide dans « TVA % » : "
+           "20 %, et 0 % pour le temps des agents. "
            "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
            "sont exclus de l’assiette.")
 base = pd.DataFrame(form.editor_base(), columns=COLUMNS).astype(
@@ -119,9 +120,10 @@ st.data_editor(
     hide_index=True, width="stretch", placeholder="—",
     alt="Tableau des lignes de coût : libellé, catégorie, montant, HT ou TTC, TVA, mois de début et de fin",
     column_config={
-        "label": st.column_config.TextColumn(COLUMN_LABELS["label"], max_chars=300, width="medium"),
+        "label": st.column_config.TextColumn(COLUMN_LABELS["label"], max_chars=300, width=200),
         "category": st.column_config.SelectboxColumn(
-            COLUMN_LABELS["category"], options=list(labels.CATEGORIES.values()), required=True),
+            COLUMN_LABELS["category"], options=list(labels.CATEGORIES.values()), required=True,
+            width=180),
         "amount": st.column_config.NumberColumn(
             COLUMN_LABELS["amount"], min_value=0, max_value=float(MAX_AMOUNT), step=0.01,
             format="localized"),
@@ -132,9 +134,11 @@ st.data_editor(
                                              step=0.1, format="localized", width="small",
                                              help="Vide : 20 % (0 % pour le temps des agents)"),
         "start": st.column_config.NumberColumn(COLUMN_LABELS["start"], min_value=1,
-                                               max_value=MAX_MONTH, step=1, default=1, width="small"),
+                                               max_value=MAX_MONTH, step=1, default=1, width="small",
+                                               help="Premier mois de la dépense (1 = premier mois du projet)"),
         "end": st.column_config.NumberColumn(COLUMN_LABELS["end"], min_value=1,
-                                             max_value=MAX_MONTH, step=1, default=1, width="small"),
+                                             max_value=MAX_MONTH, step=1, default=1, width="small",
+                                             help="Dernier mois de la dépense"),
     })
 for row in ws.current.incomplete:
     st.warning(f"Attention : ligne {row.number} non comptée dans les totaux ({row.reason}).",
