@@ -742,7 +742,7 @@ def indicator_chart(result) -> alt.TopLevelMixin:
             "haut": min(float(b.max) if b.max is not None else domain[1], domain[1]),
         } for b in preset.bands])
         bands = bands[bands["haut"] > bands["bas"]]
-        layers.append(alt.Chart(_inline(bands)).mark_rect(opacity=0.35, stroke=OUTLINE, strokeWidth=0.5)
+        layers.append(alt.Chart(_inline(bands)).mark_rect(opacity=0.8, stroke=OUTLINE, strokeWidth=0.5)
                       .encode(y=alt.Y("bas:Q"), y2=alt.Y2("haut:Q"),
                               color=alt.Color("Bande DORA:N", title="Bande DORA",
                                               scale=alt.Scale(domain=list(BAND_COLORS),

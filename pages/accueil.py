@@ -49,8 +49,9 @@ st.header("Commencer")
 st.markdown("Chargez un exemple réaliste en un clic, ou partez d’un projet vide. "
             "Chaque exemple s’ajoute aux scénarios de la session.")
 presets = list_presets()
-cards = st.columns(2)
 for i, preset in enumerate(presets):
+    if i % 2 == 0:  # one row of two cards at a time: on a phone they stack in reading order
+        cards = st.columns(2)
     with cards[i % 2], st.container(border=True):
         summary = preset_summary(load_preset(preset.id))
         st.markdown(f"**{md(preset.title)}**")

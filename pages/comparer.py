@@ -52,11 +52,11 @@ if len(chosen) < 2:
 else:
     items = [(names[i], ws.get(i).scenario, evaluate(ws.get(i).scenario, reading=ws.reading))
              for i in chosen]
-    st.dataframe(comparison_table(items), hide_index=True, width="stretch")
+    st.dataframe(comparison_table(items), hide_index=True, width="stretch", height="content")
     diffs = differences(items)
     st.markdown("**Ce qui diffère**")
     if len(diffs):
-        st.dataframe(diffs, hide_index=True, width="stretch")
+        st.dataframe(diffs, hide_index=True, width="stretch", height="content")
     else:
         st.text("Les scénarios donnent les mêmes résultats.")
     pairs = [(n, e) for n, _, e in items]

@@ -69,8 +69,9 @@ formats = [("xlsx", "Classeur XLSX", "Totaux en formules vérifiables, contrôle
            ("pdf", "Synthèse PDF", "Une à deux pages imprimables, avec les graphiques.", "application/pdf"),
            ("csv", "Lignes de coût CSV", "Séparateur « ; », virgule décimale (Excel en français).", "text/csv"),
            ("md", "Synthèse Markdown", "Texte structuré, à coller dans un wiki ou un courriel.", "text/markdown")]
-cols = st.columns(2)
 for i, (fmt, label, what, mime) in enumerate(formats):
+    if i % 2 == 0:  # one row of two at a time: on a phone they stack in reading order
+        cols = st.columns(2)
     with cols[i % 2], st.container(border=True):
         st.download_button(label, data=lambda fmt=fmt: export(scenario, evaluate(scenario, reading=ws.reading), fmt),
                            file_name=export_filename(scenario, fmt), mime=mime, key=f"export_{fmt}",

@@ -173,16 +173,21 @@ def test_an_excluded_cost_line_moves_the_excluded_total_not_the_base(app: App):
 
 # 5 ------------------------------------------------------------------------------------------------
 
-def test_leaving_the_page_and_coming_back_loses_nothing(app: App):
+def edit_a_preset_on_screen(app: App, target: str):
+    """Load « migration-pi », set line 1 to 130 000 € in the grid and the target to ``target``;
+    the figures shown are the engine's. Returns (the edited scenario, its evaluation)."""
     preset = "migration-pi"
-    scenario = load_preset(preset)
-    edited = with_target(with_amount(scenario, 0, "130000"), "nubo")
+    edited = with_target(with_amount(load_preset(preset), 0, "130000"), target)
     expected = evaluate(edited)
-
     app.load_preset(preset_title(preset))
     app.edit_cell(0, AMOUNT_COL, "130000")
-    app.choose_radio(TARGET_LABEL, labels.TARGETS["nubo"])
+    app.choose_radio(TARGET_LABEL, labels.TARGETS[target])
     expect_figures(app, expected)
+    return edited, expected
+
+
+def test_leaving_the_page_and_coming_back_loses_nothing(app: App):
+    edited, expected = edit_a_preset_on_screen(app, "nubo")
 
     app.open_page("Calendrier et impact")
     expect(app.heading("Calendrier et impact")).to_be_visible()
@@ -201,15 +206,7 @@ def test_leaving_the_page_and_coming_back_loses_nothing(app: App):
 # 6 ------------------------------------------------------------------------------------------------
 
 def test_the_share_link_opens_the_same_scenario_in_a_new_page(app: App, context):
-    preset = "migration-pi"
-    scenario = load_preset(preset)
-    edited = with_target(with_amount(scenario, 0, "130000"), "secnumcloud")
-    expected = evaluate(edited)
-
-    app.load_preset(preset_title(preset))
-    app.edit_cell(0, AMOUNT_COL, "130000")
-    app.choose_radio(TARGET_LABEL, labels.TARGETS["secnumcloud"])
-    expect_figures(app, expected)
+    edited, expected = edit_a_preset_on_screen(app, "secnumcloud")
 
     app.page.get_by_test_id("stPopover").get_by_role("button", name="Copier le lien").click()
     code = app.page.get_by_test_id("stPopoverBody").get_by_test_id("stCode")
@@ -219,7 +216,7 @@ def test_the_share_link_opens_the_same_scenario_in_a_new_page(app: App, context)
 
     other = App(context.new_page())
     other.goto(link)
-    expect(other.alert(f"Succès : scénario « {scenario.name} » ouvert depuis le lien de partage."
+    expect(other.alert(f"Succès : scénario « {edited.name} » ouvert depuis le lien de partage."
                        )).to_be_visible()
     expect_figures(other, expected)
     expect(other.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["secnumcloud"])
@@ -239,15 +236,7 @@ def upload(app: App, label: str, files) -> None:
 
 
 def test_save_the_scenario_reload_and_open_the_file_gives_the_same_figures(app: App, tmp_path):
-    preset = "migration-pi"
-    scenario = load_preset(preset)
-    edited = with_target(with_amount(scenario, 0, "130000"), "nubo")
-    expected = evaluate(edited)
-
-    app.load_preset(preset_title(preset))
-    app.edit_cell(0, AMOUNT_COL, "130000")
-    app.choose_radio(TARGET_LABEL, labels.TARGETS["nubo"])
-    expect_figures(app, expected)
+    edited, expected = edit_a_preset_on_screen(app, "nubo")
 
     app.open_page(FILES_PAGE)
     with app.page.expect_download() as info:
@@ -263,7 +252,7 @@ def test_save_the_scenario_reload_and_open_the_file_gives_the_same_figures(app: 
 
     app.open_page(FILES_PAGE)
     upload(app, OPEN_LABEL, saved)
-    expect(app.alert(f"Succès : scénario « {scenario.name} » ouvert")).to_be_visible()
+    expect(app.alert(f"Succès : scénario « {edited.name} » ouvert")).to_be_visible()
     app.open_page("Simulateur")
     expect_figures(app, expected)
     expect(app.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["nubo"])).to_be_checked()
