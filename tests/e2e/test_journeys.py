@@ -173,15 +173,17 @@ def test_an_excluded_cost_line_moves_the_excluded_total_not_the_base(app: App):
 
 # 5 ------------------------------------------------------------------------------------------------
 
-def edit_a_preset_on_screen(app: App, target: str):
-    """Load « migration-pi », set line 1 to 130 000 € in the grid and the target to ``target``;
-    the figures shown are the engine's. Returns (the edited scenario, its evaluation)."""
-    preset = "migration-pi"
-    edited = with_target(with_amount(load_preset(preset), 0, "130000"), target)
+def edit_a_preset_on_screen(app: App, target: str | None, preset: str = "migration-pi"):
+    """Load ``preset``, set line 1 to 130 000 € in the grid and, if given, the target to
+    ``target``; the figures shown are the engine's. Returns (the edited scenario, its evaluation)."""
+    edited = with_amount(load_preset(preset), 0, "130000")
+    if target:
+        edited = with_target(edited, target)
     expected = evaluate(edited)
     app.load_preset(preset_title(preset))
     app.edit_cell(0, AMOUNT_COL, "130000")
-    app.choose_radio(TARGET_LABEL, labels.TARGETS[target])
+    if target:
+        app.choose_radio(TARGET_LABEL, labels.TARGETS[target])
     expect_figures(app, expected)
     return edited, expected
 
@@ -265,14 +267,7 @@ def test_save_the_scenario_reload_and_open_the_file_gives_the_same_figures(app: 
     ("image.json", bytes(range(256))),
 ], ids=["truncated-json", "invalid-scenario", "binary"])
 def test_a_malformed_scenario_file_says_why_in_french_and_changes_nothing(app: App, name, content):
-    preset = "secnumcloud-applications"
-    scenario = load_preset(preset)
-    edited = with_amount(scenario, 0, "130000")
-    expected = evaluate(edited)
-
-    app.load_preset(preset_title(preset))
-    app.edit_cell(0, AMOUNT_COL, "130000")
-    expect_figures(app, expected)
+    edited, expected = edit_a_preset_on_screen(app, None, "secnumcloud-applications")
 
     app.open_page(FILES_PAGE)
     upload(app, OPEN_LABEL, {"name": name, "mimeType": "application/json", "buffer": content})
@@ -280,10 +275,10 @@ def test_a_malformed_scenario_file_says_why_in_french_and_changes_nothing(app: A
     expect(error).to_be_visible()
     expect(error).to_contain_text("Le scénario affiché est inchangé.")
     expect(error.get_by_role("alert")).to_have_count(1)
-    expect(app.sidebar()).to_contain_text(scenario.name)
+    expect(app.sidebar()).to_contain_text(edited.name)
 
     app.open_page("Simulateur")
-    expect(app.page.get_by_label("Nom du scénario")).to_have_value(scenario.name)
+    expect(app.page.get_by_label("Nom du scénario")).to_have_value(edited.name)
     expect_figures(app, expected)
     assert [r[COLUMNS[AMOUNT_COL]] for r in grid_rows(app)][0] == "130000"
 
@@ -317,20 +312,13 @@ def test_a_broken_share_link_in_a_new_tab_says_so_in_french_and_loads_nothing(ap
 def test_a_broken_share_link_followed_in_a_session_leaves_its_scenario_unchanged(app: App, token):
     """Back/forward to a damaged link (the history API, as Streamlit follows it in the same tab):
     the error in French, and the scenario being worked on is still there, figures and all."""
-    preset = "secnumcloud-applications"
-    scenario = load_preset(preset)
-    edited = with_amount(scenario, 0, "130000")
-    expected = evaluate(edited)
-
-    app.load_preset(preset_title(preset))
-    app.edit_cell(0, AMOUNT_COL, "130000")
-    expect_figures(app, expected)
+    edited, expected = edit_a_preset_on_screen(app, None, "secnumcloud-applications")
 
     app.after_rerun(lambda: app.page.evaluate(
         """t => { history.pushState({}, '', '/simulateur?s=' + t);
                   window.dispatchEvent(new PopStateEvent('popstate')); }""", token))
     expect(app.alert("Erreur : le lien de partage n’a pas pu être ouvert")).to_be_visible()
-    expect(app.page.get_by_label("Nom du scénario")).to_have_value(scenario.name)
+    expect(app.page.get_by_label("Nom du scénario")).to_have_value(edited.name)
     expect_figures(app, expected)
     assert [r[COLUMNS[AMOUNT_COL]] for r in grid_rows(app)][0] == "130000"
 
