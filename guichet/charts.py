@@ -57,6 +57,9 @@ TIME_LOCALE = {
 }
 VEGA_LOCALE = {"number": NUMBER_LOCALE, "time": TIME_LOCALE}
 
+#: Name of the dataset of the Simulateur's two charts (their spec refers to it by name).
+DATASET = "table"
+
 #: DSFR categorical chart palette (dsfr-chart), in order.
 PALETTE = ["#5C68E5", "#82B5F2", "#29598F", "#31A7AE", "#81EEF5", "#B478F1", "#CFB1F5", "#CECECE"]
 HIGHLIGHT = "#5C68E5"
@@ -146,53 +149,58 @@ def _axis_money(title: str) -> alt.Axis:
 
 # --- costs by category ----------------------------------------------------------------------------
 
-def costs_by_category_data(evaluation: Evaluation) -> pd.DataFrame:
-    """One row per category that has lines, in the scenario format's order."""
+def costs_by_category_records(evaluation: Evaluation) -> list[dict]:
+    """One record per category that has lines, in the scenario format's order (``ordre``)."""
     rows = []
     for c in evaluation.by_category:
         if not c.lines:
             continue
-        status = EXCLUDED if c.excluded else ELIGIBLE
         rows.append({
+            "ordre": len(rows),
             "categorie": c.category,
             "Catégorie": c.label,
-            "Statut": status,
+            "Statut": EXCLUDED if c.excluded else ELIGIBLE,
             "montant": _money(c.ttc),
             "Montant TTC": eur(c.ttc),
             "Lignes": c.lines,
             "Étiquette": eur(c.ttc) + (" · exclue" if c.excluded else ""),
         })
-    columns = ["categorie", "Catégorie", "Statut", "montant", "Montant TTC", "Lignes", "Étiquette"]
-    return pd.DataFrame(rows, columns=columns)
+    return rows
+
+
+def costs_by_category_data(evaluation: Evaluation) -> pd.DataFrame:
+    columns = ["ordre", "categorie", "Catégorie", "Statut", "montant", "Montant TTC", "Lignes",
+               "Étiquette"]
+    return pd.DataFrame(costs_by_category_records(evaluation), columns=columns)
 
 
 def costs_by_category_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
     """Horizontal bars, one per category that has lines (French labels), stacked by status:
     in the eligible base (DSFR highlight colour) or excluded from it (grey). Each bar is labelled
     with its amount, and « exclue » when excluded, so colour is not the only cue."""
-    data = costs_by_category_data(evaluation)
-    if data.empty:
+    records = costs_by_category_records(evaluation)
+    if not records:
         return placeholder(COSTS_TITLE, "Aucune ligne de coût saisie.")
-    order, top = _costs_layout(data)
-    return _costs_chart(_inline(data), order, top)
+    return _costs_chart().properties(datasets={DATASET: records})
 
 
 COSTS_TITLE = "Coûts par catégorie (TTC)"
+#: The x axis ends at the largest bar times this: room on the right for the amount labels.
+LABEL_ROOM = 1.45
 
 
-def _costs_layout(data: pd.DataFrame) -> tuple[list[str], float]:
-    """The categories in order, and the end of the x axis: room on the right for the labels."""
-    return list(data["Catégorie"]), (float(data["montant"].max()) or 1.0) * 1.45
-
-
-def _costs_chart(data: alt.Data, order: list[str], x_max: float) -> alt.TopLevelMixin:
-    y = alt.Y("Catégorie:N", sort=order, title=None)
-    base = alt.Chart(data, title=_title(COSTS_TITLE, "Dépenses exclues : matériel, logiciels, "
-                                                     "ressources Cloud, évolutions fonctionnelles"))
+def _costs_chart() -> alt.TopLevelMixin:
+    """The chart without its data (the dataset :data:`DATASET`): what depends on the figures —
+    the order of the categories, the end of the axis — is computed by Vega from the data."""
+    y = alt.Y("Catégorie:N", title=None, sort=alt.EncodingSortField("ordre", op="min"))
+    base = alt.Chart(alt.Data(name=DATASET),
+                     title=_title(COSTS_TITLE, "Dépenses exclues : matériel, logiciels, "
+                                               "ressources Cloud, évolutions fonctionnelles"))
+    axis_end = f"max(1, extent(pluck(data('{DATASET}'), 'montant'))[1]) * {LABEL_ROOM}"
     bars = base.mark_bar(stroke=OUTLINE, strokeWidth=1).encode(
         y=y,
         x=alt.X("montant:Q", stack="zero", axis=_axis_money("Montant TTC"),
-                scale=alt.Scale(domain=[0, x_max], nice=False)),
+                scale=alt.Scale(domainMax=alt.ExprRef(axis_end), nice=False)),
         color=alt.Color("Statut:N", title="Statut",
                         scale=alt.Scale(domain=[ELIGIBLE, EXCLUDED], range=[HIGHLIGHT, GREY])),
         order=alt.Order("Statut:N", sort="ascending"),
@@ -245,7 +253,8 @@ def funding_parts(evaluation: Evaluation) -> list[tuple[str, Decimal]]:
             (EXCLUDED_COSTS, e.excluded_cost_ttc)]
 
 
-def funding_split_data(evaluation: Evaluation) -> pd.DataFrame:
+def funding_split_records(evaluation: Evaluation) -> list[dict]:
+    """The three parts of the total cost, one record each, placed end to end on one bar."""
     total = evaluation.total_cost_ttc
     rows, start = [], Decimal(0)
     for i, (part, amount) in enumerate(funding_parts(evaluation)):
@@ -265,7 +274,11 @@ def funding_split_data(evaluation: Evaluation) -> pd.DataFrame:
             "couleur": "#FFFFFF" if part == COFINANCING else TEXT,
         })
         start += amount
-    return pd.DataFrame(rows)
+    return rows
+
+
+def funding_split_data(evaluation: Evaluation) -> pd.DataFrame:
+    return pd.DataFrame(funding_split_records(evaluation))
 
 
 def funding_split_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
@@ -275,25 +288,21 @@ def funding_split_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
     and the table."""
     if not evaluation.total_cost_ttc:
         return placeholder(FUNDING_TITLE, "Aucun coût saisi : rien à répartir.")
-    return _funding_chart(_inline(funding_split_data(evaluation)), _money(evaluation.total_cost_ttc),
-                          _funding_subtitle(evaluation))
+    return _funding_chart().properties(datasets={DATASET: funding_split_records(evaluation)})
 
 
 FUNDING_TITLE = "Financement du projet (TTC)"
+FUNDING_SUBTITLE = ("Cofinancement, part propre de l’assiette éligible, dépenses exclues "
+                    "(à la charge du porteur)")
 
 
-def _funding_subtitle(evaluation: Evaluation) -> str:
-    return (f"Coût total : {eur(evaluation.total_cost_ttc)} ; "
-            f"cofinancement : {eur(evaluation.cofinancing_ttc)}")
-
-
-def _funding_chart(data: alt.Data, x_max: float, subtitle: str) -> alt.TopLevelMixin:
-    base = alt.Chart(data, title=_title(FUNDING_TITLE, subtitle))
+def _funding_chart() -> alt.TopLevelMixin:
+    """The chart without its data (the dataset :data:`DATASET`); the axis spans the total cost."""
+    base = alt.Chart(alt.Data(name=DATASET), title=_title(FUNDING_TITLE, FUNDING_SUBTITLE))
     y = alt.Y("projet:N", title=None, axis=None)
     bars = base.mark_bar(stroke=OUTLINE, strokeWidth=1, height=44).encode(
         y=y,
-        x=alt.X("debut:Q", axis=_axis_money("Montant TTC"),
-                scale=alt.Scale(domain=[0, x_max], nice=False)),
+        x=alt.X("debut:Q", axis=_axis_money("Montant TTC"), scale=alt.Scale(nice=False)),
         x2=alt.X2("fin:Q"),
         color=alt.Color("Partie:N", title=None,
                         scale=alt.Scale(domain=FUNDING_PARTS, range=FUNDING_COLORS)),
@@ -312,56 +321,39 @@ def _funding_chart(data: alt.Data, x_max: float, subtitle: str) -> alt.TopLevelM
 # --- fast specs for the Simulateur page -------------------------------------------------------------
 #
 # Building an altair chart and converting it costs tens of milliseconds, at every rerun of the page
-# that redraws after each edit. The two charts of the Simulateur have a fixed shape: only their data
-# and three values (the order of the categories, the end of the x axis, the subtitle) change. So the
-# spec is built once through altair with placeholders and validated, then each rerun fills in the
-# data and the three values. The tests check that the result equals the altair chart's spec.
-
-_DATASET = "table"
-_ORDER, _X_MAX, _SUBTITLE = "__ordre__", 987654321.5, "__sous-titre__"
+# that redraws after each edit. The two charts of the Simulateur are written so that their spec
+# never depends on the figures (the order of the categories and the end of the axis are computed
+# by Vega from the data): the spec is built once through altair and validated, and each rerun only
+# attaches the data. An unchanged spec also lets the browser update the drawn chart with the new
+# data instead of compiling and drawing a new one. The tests check that the result equals the
+# altair chart's spec.
 
 
 @lru_cache(maxsize=None)
 def _template(kind: str) -> str:
-    data = alt.Data(name=_DATASET)
-    chart = (_costs_chart(data, [_ORDER], _X_MAX) if kind == "costs"
-             else _funding_chart(data, _X_MAX, _SUBTITLE))
+    chart = _costs_chart() if kind == "costs" else _funding_chart()
     return json.dumps(chart.to_dict(), ensure_ascii=False)  # validated once
 
 
-def _fill(node, values: dict):
-    if isinstance(node, dict):
-        return {k: _fill(v, values) for k, v in node.items()}
-    if isinstance(node, list):
-        if node == [_ORDER]:
-            return values[_ORDER]
-        return [_fill(v, values) for v in node]
-    if isinstance(node, (str, float)) and node in values:
-        return values[node]
-    return node
-
-
-def _filled(kind: str, data: pd.DataFrame, values: dict) -> dict:
-    spec = _fill(json.loads(_template(kind)), values)
-    spec["datasets"] = {_DATASET: data.to_dict("records")}
+def _with_data(kind: str, records: list[dict]) -> dict:
+    spec = json.loads(_template(kind))
+    spec["datasets"] = {DATASET: records}
     return spec
 
 
 def costs_by_category_spec(evaluation: Evaluation) -> dict:
     """The Vega-Lite spec of :func:`costs_by_category_chart`, without rebuilding it in altair."""
-    data = costs_by_category_data(evaluation)
-    if data.empty:
+    records = costs_by_category_records(evaluation)
+    if not records:
         return vega_spec(costs_by_category_chart(evaluation))
-    order, x_max = _costs_layout(data)
-    return _filled("costs", data, {_ORDER: order, _X_MAX: x_max})
+    return _with_data("costs", records)
 
 
 def funding_split_spec(evaluation: Evaluation) -> dict:
     """The Vega-Lite spec of :func:`funding_split_chart`, without rebuilding it in altair."""
     if not evaluation.total_cost_ttc:
         return vega_spec(funding_split_chart(evaluation))
-    return _filled("funding", funding_split_data(evaluation),
-                   {_X_MAX: _money(evaluation.total_cost_ttc), _SUBTITLE: _funding_subtitle(evaluation)})
+    return _with_data("funding", funding_split_records(evaluation))
 
 
 def funding_split_table(evaluation: Evaluation) -> pd.DataFrame:

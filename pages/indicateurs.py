@@ -55,10 +55,7 @@ with c2:
 f1, f2, f3 = st.columns(3)
 for col, key in zip((f1, f2, f3), ("annual_savings_ttc", "payback_months", "five_year_savings_ttc")):
     with col:
-        x = evaluation.explanations[key]
-        st.metric(x.label, x.value)
-        with st.expander("Comment est-ce calculé ?"):
-            components.explanation(x)
+        components.explained_metric(evaluation.explanations[key], key)
 components.chart_with_table(charts.payback_chart(evaluation), charts.payback_table(evaluation),
                             "retour sur investissement")
 

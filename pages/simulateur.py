@@ -1,10 +1,9 @@
 """Simulateur: applicant, operations, target, cost lines — and the results beside them."""
 
-import pandas as pd
 import streamlit as st
 
 from guichet import charts, labels
-from guichet.editing import COLUMN_LABELS, COLUMNS
+from guichet.editing import COLUMN_LABELS
 from guichet.form import lines_of_text
 from guichet.formatting import escape_markdown as md
 from guichet.models import MAX_AMOUNT, MAX_MONTH
@@ -23,7 +22,11 @@ head, share = st.columns([4, 1], vertical_alignment="bottom")
 with head:
     st.title("Simulateur")
 with share:
-    with st.popover("Copier le lien", icon=":material/link:", width="stretch"):
+    # the link is made only while the popover is open (it encodes the whole scenario)
+    popover = st.popover("Copier le lien", icon=":material/link:", width="stretch", key="partage",
+                         on_change="rerun")
+if popover.open:
+    with popover:
         link, problem = state.share_link()
         if link:
             st.markdown("Lien de ce scénario (bouton de copie à droite) :")
@@ -112,11 +115,8 @@ st.caption("Montants en euros ; « Début » et « Fin » : mois du projet. Vide
            "20 %, et 0 % pour le temps des agents. "
            "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
            "sont exclus de l’assiette.")
-base = pd.DataFrame(form.editor_base(), columns=COLUMNS).astype(
-    {"label": "string", "category": "string", "amount": "float64", "basis": "string",
-     "vat": "float64", "start": "Int64", "end": "Int64"})
 st.data_editor(
-    base, key=form.editor_key(), on_change=form.on_grid_edit, num_rows="dynamic",
+    form.editor_frame(), key=form.editor_key(), on_change=form.on_grid_edit, num_rows="dynamic",
     hide_index=True, width="stretch", placeholder="—",
     alt="Tableau des lignes de coût : libellé, catégorie, montant, HT ou TTC, TVA, mois de début et de fin",
     column_config={
@@ -152,7 +152,7 @@ if st.toggle(f"Afficher le détail des {len(evaluation.lines)} ligne(s) comptée
 
 st.header("Graphiques")
 components.chart_with_table(charts.costs_by_category_spec(evaluation),
-                            charts.costs_by_category_table(evaluation), "coûts par catégorie")
+                            lambda: charts.costs_by_category_table(evaluation), "coûts par catégorie")
 components.chart_with_table(charts.funding_split_spec(evaluation),
-                            charts.funding_split_table(evaluation), "plan de financement")
+                            lambda: charts.funding_split_table(evaluation), "plan de financement")
 st.caption(f"Scénario : {md(scenario.name)}")

@@ -114,10 +114,29 @@ def test_rules_page_switches_the_reading_for_the_session():
 
 def test_copy_link_gives_the_current_scenario():
     at = open_simulator(app())
+    assert not at.code  # the link is made when the popover opens, not at every rerun
+    at.session_state["partage"] = True  # the person opens « Copier le lien »
+    at.run()
     link = at.code[0].value
     assert "?s=" in link
     from guichet.sharing import decode_scenario
     assert decode_scenario(link.split("?s=")[1]) == at.session_state["workspace"].scenario
+
+
+def test_explanations_and_chart_tables_are_drawn_when_opened():
+    at = open_simulator(app())
+    evaluation = evaluate(at.session_state["workspace"].scenario)
+    assert "Formule" not in texts(at) and not at.dataframe[1:]  # closed: not drawn
+    at.session_state["explication-cofinancing_ttc"] = True
+    at.session_state["tableau-plan-de-financement"] = True
+    at.run()
+    shown = texts(at)
+    assert f"**Cofinancement = {evaluation.explanations['cofinancing_ttc'].value}**" in shown
+    assert "Cofinancement potentiel" in shown and "Coût total du projet TTC =" not in shown
+    table = at.dataframe[-1].value
+    assert list(table["Partie"])[:3] == ["Cofinancement", "Part propre de l’assiette éligible",
+                                         "Dépenses exclues"]
+    assert table["Montant TTC"].iloc[0] == eur(evaluation.cofinancing_ttc)
 
 
 def test_indicators_page_updates_payback_and_adds_an_indicator():

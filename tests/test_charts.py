@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -174,8 +175,9 @@ def test_costs_by_category_data_and_encoding(case):
     assert enc["color"]["scale"] == {"domain": [charts.ELIGIBLE, charts.EXCLUDED],
                                      "range": [charts.HIGHLIGHT, charts.GREY]}
     present = [c for c in evaluation.by_category if c.lines]
-    assert enc["y"]["sort"] == [c.label for c in present]
+    assert enc["y"]["sort"] == {"field": "ordre", "op": "min"}  # the scenario format's order
     rows = values(spec, bar)
+    assert [(r["ordre"], r["Catégorie"]) for r in rows] == list(enumerate(c.label for c in present))
     assert [(r["Catégorie"], r["Statut"], money(r["montant"]), r["Montant TTC"]) for r in rows] == [
         (c.label, charts.EXCLUDED if c.excluded else charts.ELIGIBLE, c.ttc, eur(c.ttc))
         for c in present]
@@ -551,6 +553,57 @@ def test_fast_specs_of_an_empty_scenario_and_of_many_lines(fast, slow):
     for scenario in (empty_scenario(), many_lines(500)):
         evaluation = evaluate(scenario)
         assert resolved(fast(evaluation)) == resolved(slow(evaluation).to_dict())
+
+
+def spec_without_data(spec: dict) -> dict:
+    return {k: v for k, v in spec.items() if k != "datasets"}
+
+
+@pytest.mark.parametrize("fast", [charts.costs_by_category_spec, charts.funding_split_spec])
+def test_simulateur_chart_specs_do_not_depend_on_the_figures(fast):
+    """Only the data changes from one scenario (or one edit) to the next: the browser then updates
+    the drawn chart instead of compiling a new one."""
+    specs = [fast(evaluate(scenario_named(p.stem))) for p in EXAMPLES]
+    specs.append(fast(evaluate(many_lines(500))))
+    assert all(spec_without_data(s) == spec_without_data(specs[0]) for s in specs)
+    assert len({json.dumps(s["datasets"], sort_keys=True) for s in specs}) == len(specs)
+
+
+def axis_ticks(svg: str) -> list[Decimal]:
+    """The money axis's tick labels of a rendered chart (« 200 000 € »), as numbers."""
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    return [Decimal(t.replace(NNBSP, "").replace(NBSP + "€", "").replace(",", "."))
+            for t in texts if re.fullmatch(rf"[0-9{NNBSP}]+(,[0-9]+)?{NBSP}€", t)]
+
+
+def test_costs_chart_draws_the_categories_in_order_with_room_for_their_labels(snc):
+    _, evaluation = snc
+    svg = svg_of(charts.costs_by_category_spec(evaluation))
+    present = [c for c in evaluation.by_category if c.lines]
+    # the category names in the order they are drawn, top to bottom
+    drawn = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+             if t in {c.label for c in present}]
+    assert drawn == [c.label for c in present]
+    # the axis goes past the largest bar (its label fits), but not by more than the label room
+    largest = max(c.ttc for c in present)
+    ticks = axis_ticks(svg)
+    assert ticks and max(ticks) > largest
+    assert max(ticks) <= largest * Decimal(str(charts.LABEL_ROOM))
+
+
+def test_costs_chart_axis_follows_the_data_of_a_small_scenario():
+    """The end of the axis is computed from the data, not frozen in the spec."""
+    evaluation = evaluate(many_lines(6))  # amounts of a few hundred euros
+    ticks = axis_ticks(svg_of(charts.costs_by_category_spec(evaluation)))
+    largest = max(c.ttc for c in evaluation.by_category if c.lines)
+    assert ticks and largest < max(ticks) <= largest * Decimal(str(charts.LABEL_ROOM))
+
+
+def test_funding_chart_axis_spans_the_total_cost(snc):
+    _, evaluation = snc
+    ticks = axis_ticks(svg_of(charts.funding_split_spec(evaluation)))
+    assert ticks[0] == 0 and max(ticks) <= evaluation.total_cost_ttc
+    assert max(ticks) > evaluation.total_cost_ttc * Decimal("0.75")
 
 
 def test_fast_spec_is_valid_vega_lite(snc):

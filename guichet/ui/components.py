@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
+
+import pyarrow as pa
 import streamlit as st
 
 from guichet import charts, labels
@@ -54,6 +58,32 @@ def explanation(x: Explanation) -> None:
         st.caption(sources)
 
 
+def on_demand(label: str, key: str):
+    """An expander whose content is computed and sent only while it is open: opening or closing
+    it reruns the page (Streamlit's ``on_change="rerun"``). Returns the expander and whether it is
+    open. Every element of a page costs time at each rerun, on the server and in the browser, so
+    explanations and chart tables that most people never open are not drawn after every edit."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box, bool(box.open)
+
+
+def slug(text: str) -> str:
+    """« coûts par catégorie » → « couts-par-categorie » (for widget keys)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join("".join(c if c.isalnum() else " " for c in ascii_text.lower()).split())
+
+
+def explained_metric(x: Explanation, key: str, label: str | None = None,
+                     more: tuple[Explanation, ...] = ()) -> None:
+    """A figure, and under it « Comment est-ce calculé ? » with its rule page."""
+    st.metric(label or x.label, x.value)
+    box, is_open = on_demand("Comment est-ce calculé ?", key=f"explication-{key}")
+    if is_open:
+        with box:
+            for item in (x, *more):
+                explanation(item)
+
+
 def key_figures(e: Evaluation, compact: bool = False) -> None:
     figures = [
         ("total_cost_ttc", "Coût total TTC", e.total_cost_ttc),
@@ -62,14 +92,12 @@ def key_figures(e: Evaluation, compact: bool = False) -> None:
         ("cofinancing_ttc", f"Cofinancement ({percent(e.requested_rate, 2)})", e.cofinancing_ttc),
         ("own_contribution_ttc", "Reste à charge", e.own_contribution_ttc),
     ]
-    cols = st.columns(1 if compact else len(figures))
+    # compact: one under the other, in the caller's container (no layout block to redraw)
+    cols = None if compact else st.columns(len(figures))
     for i, (key, label, value) in enumerate(figures):
-        with cols[i % len(cols)]:
-            st.metric(label, eur(value))
-            with st.expander("Comment est-ce calculé ?"):
-                explanation(e.explanations[key])
-                if key == "cofinancing_ttc":
-                    explanation(e.explanations["potential_cofinancing_ttc"])
+        with cols[i] if cols else contextlib.nullcontext():
+            more = (e.explanations["potential_cofinancing_ttc"],) if key == "cofinancing_ttc" else ()
+            explained_metric(e.explanations[key], key, label=label, more=more)
 
 
 def check_item(c: Check) -> None:
@@ -118,11 +146,26 @@ def figures_strip(e: Evaluation) -> None:
 
 def chart_with_table(chart, table, what: str) -> None:
     """A chart (an altair chart, or its Vega-Lite spec) and, right under it, its data as a table
-    (the accessible alternative)."""
+    (the accessible alternative), drawn when that expander is opened. ``table`` is the table or
+    a function making it (then called only when the expander is open)."""
     spec = chart if isinstance(chart, dict) else charts.vega_spec(chart)
-    st.vega_lite_chart(spec, theme=None, width="stretch")
-    with st.expander(f"Données du graphique « {what} » (tableau)"):
-        st.dataframe(table, hide_index=True, width="stretch")
+    st.vega_lite_chart(_arrow_datasets(spec), theme=None, width="stretch")
+    box, is_open = on_demand(f"Données du graphique « {what} » (tableau)", key=f"tableau-{slug(what)}")
+    if is_open:
+        with box:
+            st.dataframe(table() if callable(table) else table, hide_index=True, width="stretch")
+
+
+def _arrow_datasets(spec: dict) -> dict:
+    """The spec with its datasets (lists of records) as Arrow tables: Streamlit sends every
+    dataset as Arrow, and from records it goes through pandas (≈ 1.5 ms a chart, at each rerun)."""
+    datasets = {}
+    for name, rows in spec.get("datasets", {}).items():
+        try:
+            datasets[name] = pa.Table.from_pylist(rows) if isinstance(rows, list) and rows else rows
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a column: let pandas do it
+            datasets[name] = rows
+    return {**spec, "datasets": datasets} if datasets else spec
 
 
 def band_sentence(result) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import pandas as pd
 import streamlit as st
 
 from guichet import form
-from guichet.editing import apply_editor_delta, milestone_rows, milestones_from_rows
+from guichet.editing import COLUMNS, apply_editor_delta, milestone_rows, milestones_from_rows
 from guichet.indicators import targets_of
 from guichet.loading import ScenarioError
 from guichet.ui import state
@@ -57,6 +58,22 @@ def editor_base() -> list[dict]:
     if key not in st.session_state or base_key not in st.session_state:
         st.session_state[base_key] = [dict(r) for r in state.workspace().current.rows]
     return st.session_state[base_key]
+
+
+#: Column types of the cost-line grid (nullable integers for the months).
+GRID_DTYPES = {"label": "string", "category": "string", "amount": "float64", "basis": "string",
+               "vat": "float64", "start": "Int64", "end": "Int64"}
+
+
+def editor_frame() -> pd.DataFrame:
+    """:func:`editor_base` as the grid's DataFrame, built again only when the base is."""
+    base = editor_base()
+    frame_key = f"{editor_key()}.frame"
+    cached = st.session_state.get(frame_key)
+    if cached is None or cached[0] is not base:
+        cached = (base, pd.DataFrame(base, columns=COLUMNS).astype(GRID_DTYPES))
+        st.session_state[frame_key] = cached
+    return cached[1]
 
 
 def on_grid_edit() -> None:

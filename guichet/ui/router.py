@@ -9,14 +9,22 @@ frame itself, so it never shows without its navigation, page config or share-lin
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 
 import streamlit as st
 
+from guichet.formatting import escape_markdown
 from guichet.ui import state
 
 _run = threading.local()
+
+# Once per server process, at the first page run, when Streamlit, pandas, altair and pydantic are
+# loaded: their hundreds of thousands of long-lived objects leave the garbage collector's watch.
+# Otherwise each full collection walks them all (≈ 90 ms on the reference machine), and one falls
+# in the middle of an edit's rerun every few edits. Objects made afterwards are collected as usual.
+gc.freeze()
 
 PAGES = [
     ("pages/accueil.py", "Accueil", ":material/home:", None),
@@ -44,9 +52,8 @@ def _sidebar() -> None:
         # A fixed script of the project, never user text (see a11y.js).
         st.html(f"<script>{A11Y_SCRIPT}</script>", unsafe_allow_javascript=True)
         evaluation = state.current_evaluation()
-        st.caption("Scénario en cours")
-        st.text(state.scenario().name)
-        st.caption(f"Statut : {evaluation.status_label}")
+        st.caption(f"Scénario en cours  \n**{escape_markdown(state.scenario().name)}**  \n"
+                   f"Statut : {evaluation.status_label}")
 
 
 def run_app() -> None:

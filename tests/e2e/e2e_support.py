@@ -147,16 +147,16 @@ def _die_with_parent() -> None:
 
 
 @contextlib.contextmanager
-def running_app(timeout_s: float = 90) -> Iterator[str]:
-    """``python -m streamlit run app.py`` on a free port, from the repository root, with this
-    interpreter; yields its URL once ``/_stcore/health`` answers; stops it afterwards.
+def running_app(script: str | Path = "app.py", timeout_s: float = 90) -> Iterator[str]:
+    """``python -m streamlit run app.py`` (or ``script``) on a free port, from the repository root,
+    with this interpreter; yields its URL once ``/_stcore/health`` answers; stops it afterwards.
 
     The file watcher is off: files edited while the tests run must not put a « rerun » prompt in
     the page (it would be taken for a run in progress)."""
     port = free_port()
     url = f"http://localhost:{port}"
     log = tempfile.NamedTemporaryFile(prefix="guichet-e2e-streamlit-", suffix=".log", delete=False)
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
            "--server.port", str(port), "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")

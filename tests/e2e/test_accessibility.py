@@ -234,7 +234,12 @@ CHARTS_WITHOUT_TABLE_JS = """ids => {
 
 @pytest.mark.parametrize("title", PAGE_TITLES)
 def test_every_chart_has_its_table_right_after_it(app: App, title: str):
+    """Right after each chart, an expander « … (tableau) »; opened (its table is drawn on demand),
+    it holds the chart's data as a table."""
     open_with_preset(app, title)
+    summaries = app.main().locator('[data-testid="stExpander"] summary').filter(has_text="(tableau)")
+    for i in range(summaries.count()):
+        app.after_rerun(summaries.nth(i).click)
     result = app.page.evaluate(CHARTS_WITHOUT_TABLE_JS, CHART_TEST_IDS)
     print(f"\n{title}: {result['charts']} chart(s)")
     assert not result["missing"], f"charts without an adjacent « (tableau) » expander: {result['missing']}"
