@@ -86,6 +86,11 @@ TIMELINE_MAX_LINES = 40
 TIMELINE_LABEL_CHARS = 32
 #: Width (px) of the timeline's row labels: the plot keeps most of a half-page column.
 TIMELINE_LABEL_LIMIT = 190
+#: In a container narrower than this (a phone), the timeline's row labels are cut shorter and its
+#: horizon label says less, so the bars and the label keep room (Vega reads the container's width).
+NARROW_CONTAINER = 520
+TIMELINE_LABEL_LIMIT_NARROW = 100
+_NARROW = f"(containerSize()[0] > 0 && containerSize()[0] < {NARROW_CONTAINER})"
 #: At most this many scenarios side by side in the comparison chart.
 MAX_COMPARED = 4
 
@@ -129,7 +134,7 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict(validate=False)
 
 
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
     return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined)
 
 
@@ -185,6 +190,9 @@ def costs_by_category_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
 
 
 COSTS_TITLE = "Coûts par catégorie (TTC)"
+#: Subtitles are cut in lines that fit a phone: a title wider than the chart would shrink its plot.
+COSTS_SUBTITLE = ["Dépenses exclues : matériel, logiciels,",
+                  "ressources Cloud, évolutions fonctionnelles"]
 #: The x axis ends at the largest bar times this: room on the right for the amount labels.
 LABEL_ROOM = 1.45
 
@@ -192,10 +200,9 @@ LABEL_ROOM = 1.45
 def _costs_chart() -> alt.TopLevelMixin:
     """The chart without its data (the dataset :data:`DATASET`): what depends on the figures —
     the order of the categories, the end of the axis — is computed by Vega from the data."""
-    y = alt.Y("Catégorie:N", title=None, sort=alt.EncodingSortField("ordre", op="min"))
-    base = alt.Chart(alt.Data(name=DATASET),
-                     title=_title(COSTS_TITLE, "Dépenses exclues : matériel, logiciels, "
-                                               "ressources Cloud, évolutions fonctionnelles"))
+    y = alt.Y("Catégorie:N", title=None, sort=alt.EncodingSortField("ordre", op="min"),
+              axis=alt.Axis(labelLimit=alt.ExprRef(f"{_NARROW} ? 130 : {AXIS_LABEL_LIMIT}")))
+    base = alt.Chart(alt.Data(name=DATASET), title=_title(COSTS_TITLE, COSTS_SUBTITLE))
     axis_end = f"max(1, extent(pluck(data('{DATASET}'), 'montant'))[1]) * {LABEL_ROOM}"
     bars = base.mark_bar(stroke=OUTLINE, strokeWidth=1).encode(
         y=y,
@@ -292,8 +299,8 @@ def funding_split_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
 
 
 FUNDING_TITLE = "Financement du projet (TTC)"
-FUNDING_SUBTITLE = ("Cofinancement, part propre de l’assiette éligible, dépenses exclues "
-                    "(à la charge du porteur)")
+FUNDING_SUBTITLE = ["Cofinancement, part propre de l’assiette éligible,",
+                    "dépenses exclues (à la charge du porteur)"]
 
 
 def _funding_chart() -> alt.TopLevelMixin:
@@ -472,11 +479,12 @@ def timeline_chart(scenario: Scenario, evaluation: Evaluation) -> alt.TopLevelMi
                       labelExpr="'M' + round(datum.value + 0.5)")
     rows = ([MILESTONES_ROW] if not milestones.empty else []) + list(dict.fromkeys(bars["Ligne"]))
     y = alt.Y("Ligne:N", title=None, sort=rows, scale=alt.Scale(domain=rows),
-              axis=alt.Axis(labelLimit=TIMELINE_LABEL_LIMIT))
+              axis=alt.Axis(labelLimit=alt.ExprRef(
+                  f"{_NARROW} ? {TIMELINE_LABEL_LIMIT_NARROW} : {TIMELINE_LABEL_LIMIT}")))
 
     aggregated = timeline_is_aggregated(evaluation)
-    subtitle = (f"{number(len(evaluation.lines))} lignes : regroupées par catégorie (périodes de "
-                "dépense)" if aggregated else None)
+    subtitle = ([f"{number(len(evaluation.lines))} lignes : regroupées par catégorie",
+                 "(périodes de dépense)"] if aggregated else None)
     layers = []
     if not bars.empty:
         present = [c for c in labels.CATEGORIES.values() if c in set(bars["Catégorie"])]
@@ -509,7 +517,8 @@ def timeline_chart(scenario: Scenario, evaluation: Evaluation) -> alt.TopLevelMi
             tooltip=[alt.Tooltip("Jalon:N"), alt.Tooltip("Mois:N"), alt.Tooltip("Type:N")],
         ))
     rule_label = f"Horizon d’impact : fin de {month_label(horizon)}"
-    rule_data = pd.DataFrame({"x": [horizon], "Repère": [rule_label]})
+    rule_data = pd.DataFrame({"x": [horizon], "Repère": [rule_label],
+                              "court": [f"Horizon : {month_label(horizon)}"]})
     layers.append(alt.Chart(_inline(rule_data)).mark_rule(color=RED_MARIANNE, strokeWidth=2,
                                                  strokeDash=[6, 4]).encode(
         x=alt.X("x:Q", scale=x_scale, axis=x_axis), tooltip=[alt.Tooltip("Repère:N")]))
@@ -519,7 +528,8 @@ def timeline_chart(scenario: Scenario, evaluation: Evaluation) -> alt.TopLevelMi
                                                  baseline="bottom", dx=4 if right_side else -4,
                                                  dy=-4,
                                                  color=RED_MARIANNE, fontWeight="bold").encode(
-        x=alt.X("x:Q", scale=x_scale, axis=x_axis), y=alt.value(0), text=alt.Text("Repère:N")))
+        x=alt.X("x:Q", scale=x_scale, axis=x_axis), y=alt.value(0), text=alt.Text("étiquette:N"),
+    ).transform_calculate(étiquette=f"{_NARROW} ? datum.court : datum['Repère']"))
 
     chart = (alt.layer(*layers, title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined,
                                                       offset=22))

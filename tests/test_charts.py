@@ -131,6 +131,23 @@ def test_every_chart_renders_as_valid_vega_lite_with_french_numbers(snc, name):
         assert "200,000" not in svg and "$" not in svg
 
 
+#: About as many characters as a line of chart title text holds on a 390 px phone (≈ 330 px).
+PHONE_LINE_CHARS = 56
+
+
+@pytest.mark.parametrize("name", ALL_CHARTS)
+def test_titles_fit_a_phone(name):
+    """A title line wider than the chart makes Vega shrink the plot to keep it in (on a 390 px
+    phone the funding bar was a third of the screen): every line of every title and subtitle
+    fits a phone, for a small scenario and for one whose timeline is grouped by category."""
+    for scenario in (scenario_named("secnumcloud-applications"), many_lines(500)):
+        spec = spec_of(ALL_CHARTS[name](scenario, evaluate(scenario)))
+        title = spec.get("title") or spec["layer"][0]["title"]
+        lines = [title["text"]] + ([title["subtitle"]] if isinstance(title.get("subtitle"), str)
+                                   else title.get("subtitle", []))
+        assert lines and all(len(line) <= PHONE_LINE_CHARS for line in lines), lines
+
+
 @pytest.mark.parametrize("name", ALL_CHARTS)
 def test_empty_scenario_gives_a_valid_chart(name):
     scenario = empty_scenario()
@@ -394,7 +411,7 @@ def test_timeline_keeps_lines_up_to_the_cap_then_aggregates():
     rows = values(spec, timeline_layers(spec)["bar"])
     assert {r["Ligne"] for r in rows} <= set(labels.CATEGORIES.values())
     assert sum(r["Lignes"] for r in rows) == charts.TIMELINE_MAX_LINES + 1
-    assert "regroupées par catégorie" in spec["title"]["subtitle"]
+    assert "regroupées par catégorie" in " ".join(spec["title"]["subtitle"])
 
 
 def test_timeline_of_ten_thousand_lines_stays_small_and_exact():
