@@ -158,6 +158,20 @@ def test_the_focus_stays_on_the_target_after_changing_it_with_the_keyboard(app: 
            ).to_be_focused()
 
 
+def test_an_explanation_opens_with_the_keyboard_and_keeps_the_focus(app: App):
+    """« Comment est-ce calculé ? » is drawn when opened (a rerun): Enter on it shows the
+    explanation, and the focus is still on it afterwards."""
+    open_with_preset(app, "Simulateur")
+    explanation = evaluate(load_preset(PRESET)).explanations["cofinancing_ttc"]
+    summary = (app.main().get_by_test_id("stExpander")
+               .filter(has=app.page.get_by_text("Comment est-ce calculé ?")).nth(3).locator("summary"))
+    expect(app.main().get_by_text(f"Cofinancement = {explanation.value}")).to_have_count(0)
+    summary.focus()
+    app.after_rerun(lambda: app.page.keyboard.press("Enter"))
+    expect(app.main().get_by_text(f"Cofinancement = {explanation.value}")).to_be_visible()
+    expect(summary).to_be_focused()
+
+
 def test_each_preset_button_says_which_example_it_loads(app: App):
     app.goto("/")
     names = []
