@@ -173,12 +173,6 @@ def costs_by_category_records(evaluation: Evaluation) -> list[dict]:
     return rows
 
 
-def costs_by_category_data(evaluation: Evaluation) -> pd.DataFrame:
-    columns = ["ordre", "categorie", "Catégorie", "Statut", "montant", "Montant TTC", "Lignes",
-               "Étiquette"]
-    return pd.DataFrame(costs_by_category_records(evaluation), columns=columns)
-
-
 def costs_by_category_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
     """Horizontal bars, one per category that has lines (French labels), stacked by status:
     in the eligible base (DSFR highlight colour) or excluded from it (grey). Each bar is labelled
@@ -282,10 +276,6 @@ def funding_split_records(evaluation: Evaluation) -> list[dict]:
         })
         start += amount
     return rows
-
-
-def funding_split_data(evaluation: Evaluation) -> pd.DataFrame:
-    return pd.DataFrame(funding_split_records(evaluation))
 
 
 def funding_split_chart(evaluation: Evaluation) -> alt.TopLevelMixin:

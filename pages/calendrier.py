@@ -1,5 +1,7 @@
 """Calendrier et impact: milestones, the six-month flag, the timeline and the monthly spend."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -43,8 +45,8 @@ for row in st.session_state.get("milestones_incomplete", []):
 scenario = state.scenario()
 st.header("Chronologie")
 components.chart_with_table(charts.timeline_chart(scenario, evaluation),
-                            charts.timeline_table(scenario, evaluation), "chronologie")
+                            partial(charts.timeline_table, scenario, evaluation), "chronologie")
 
 st.header("Dépenses mensuelles et cumulées")
 components.chart_with_table(charts.monthly_spend_chart(evaluation),
-                            charts.monthly_spend_table(evaluation), "dépenses mensuelles")
+                            partial(charts.monthly_spend_table, evaluation), "dépenses mensuelles")

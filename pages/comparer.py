@@ -1,5 +1,7 @@
 """Comparer: the session's scenarios — duplicate, rename, delete, switch — and 2 to 4 side by side."""
 
+from functools import partial
+
 import streamlit as st
 
 from guichet import charts
@@ -60,5 +62,5 @@ else:
     else:
         st.text("Les scénarios donnent les mêmes résultats.")
     pairs = [(n, e) for n, _, e in items]
-    components.chart_with_table(charts.comparison_chart(pairs), charts.comparison_table(pairs),
-                                "comparaison")
+    components.chart_with_table(charts.comparison_chart(pairs),
+                                partial(charts.comparison_table, pairs), "comparaison")

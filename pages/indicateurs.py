@@ -1,5 +1,7 @@
 """Indicateurs: savings and payback, trained agents, impact indicators with dated targets."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -56,8 +58,8 @@ f1, f2, f3 = st.columns(3)
 for col, key in zip((f1, f2, f3), ("annual_savings_ttc", "payback_months", "five_year_savings_ttc")):
     with col:
         components.explained_metric(evaluation.explanations[key], key)
-components.chart_with_table(charts.payback_chart(evaluation), charts.payback_table(evaluation),
-                            "retour sur investissement")
+components.chart_with_table(charts.payback_chart(evaluation),
+                            partial(charts.payback_table, evaluation), "retour sur investissement")
 
 st.header("Indicateurs d’impact")
 st.caption(f"Bandes de performance : {catalogue.source}. Elles ne sont pas des règles du guichet ; "
@@ -99,5 +101,6 @@ for i, result in enumerate(evaluation.impact_indicators):
             st.button("Retirer cet indicateur", key=k(f"ind_remove.{i}"), icon=":material/delete:",
                       on_click=form.on_remove_indicator, args=(i,))
         with t2:
-            components.chart_with_table(charts.indicator_chart(result), charts.indicator_table(result),
-                                        result.name)
+            components.chart_with_table(charts.indicator_chart(result),
+                                        partial(charts.indicator_table, result), result.name,
+                                        key=k(f"ind_table.{i}"))

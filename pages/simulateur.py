@@ -1,5 +1,7 @@
 """Simulateur: applicant, operations, target, cost lines — and the results beside them."""
 
+from functools import partial
+
 import streamlit as st
 
 from guichet import charts, labels
@@ -152,7 +154,7 @@ if st.toggle(f"Afficher le détail des {len(evaluation.lines)} ligne(s) comptée
 
 st.header("Graphiques")
 components.chart_with_table(charts.costs_by_category_spec(evaluation),
-                            lambda: charts.costs_by_category_table(evaluation), "coûts par catégorie")
+                            partial(charts.costs_by_category_table, evaluation), "coûts par catégorie")
 components.chart_with_table(charts.funding_split_spec(evaluation),
-                            lambda: charts.funding_split_table(evaluation), "plan de financement")
+                            partial(charts.funding_split_table, evaluation), "plan de financement")
 st.caption(f"Scénario : {md(scenario.name)}")

@@ -157,6 +157,20 @@ def test_indicators_page_updates_payback_and_adds_an_indicator():
     assert not at.exception
 
 
+def test_two_indicators_with_the_same_name_and_markup_in_a_name():
+    """Names are the person's text: two alike must not clash, and markup in one stays text."""
+    at = app().switch_page("pages/indicateurs.py").run()
+    for _ in range(2):
+        next(s for s in at.selectbox if s.label == "Indicateur à ajouter").set_value("lead_time").run()
+        next(b for b in at.button if b.label == "Ajouter").click().run()
+    assert not at.exception
+    name = next(t for t in at.text_input if t.label == "Nom de l’indicateur")
+    name.set_value("[lien](https://exemple.fr) **gras**").run()
+    assert not at.exception
+    labels = [e.label for e in at.expander if "(tableau)" in e.label]
+    assert any(r"\[lien\]\(https\:" in label for label in labels), labels
+
+
 def files_page() -> AppTest:
     return app().switch_page("pages/fichiers.py").run()
 

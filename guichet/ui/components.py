@@ -144,13 +144,16 @@ def figures_strip(e: Evaluation) -> None:
         f"reste à charge : **{eur(e.own_contribution_ttc)}** · statut : **{e.status_label}**")
 
 
-def chart_with_table(chart, table, what: str) -> None:
+def chart_with_table(chart, table, what: str, key: str | None = None) -> None:
     """A chart (an altair chart, or its Vega-Lite spec) and, right under it, its data as a table
     (the accessible alternative), drawn when that expander is opened. ``table`` is the table or
-    a function making it (then called only when the expander is open)."""
+    a function making it (then called only when the expander is open). ``what`` names the chart
+    (it may be the person's text: it is shown as typed); ``key`` tells the expander apart when
+    ``what`` may repeat on the page."""
     spec = chart if isinstance(chart, dict) else charts.vega_spec(chart)
     st.vega_lite_chart(_arrow_datasets(spec), theme=None, width="stretch")
-    box, is_open = on_demand(f"Données du graphique « {what} » (tableau)", key=f"tableau-{slug(what)}")
+    box, is_open = on_demand(f"Données du graphique « {md(what)} » (tableau)",
+                             key=key or f"tableau-{slug(what)}")
     if is_open:
         with box:
             st.dataframe(table() if callable(table) else table, hide_index=True, width="stretch")
