@@ -10,6 +10,7 @@ from guichet.editing import MILESTONE_COLUMNS, MILESTONE_LABELS
 from guichet.models import MAX_MONTH
 from guichet.rules import load_rules
 from guichet.ui import components, form, router, state
+from guichet.formatting import escape_markdown as md
 
 rules = load_rules()
 router.ensure_frame()
@@ -39,7 +40,7 @@ st.data_editor(
         "impact": st.column_config.CheckboxColumn(MILESTONE_LABELS["impact"], default=False),
     })
 for row in st.session_state.get("milestones_incomplete", []):
-    st.warning(f"Attention : jalon {row.number} non enregistré ({row.reason}).",
+    st.warning(f"Attention : jalon {row.number} non enregistré ({md(row.reason)}).",
                icon=":material/edit_note:")
 
 scenario = state.scenario()

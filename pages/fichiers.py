@@ -8,6 +8,7 @@ from guichet.imports import template_csv, template_xlsx
 from guichet.loading import dump_scenario
 from guichet.tables import import_preview_tables
 from guichet.ui import files, router, state
+from guichet.formatting import escape_markdown as md
 
 router.ensure_frame()
 state.show_flash()
@@ -45,7 +46,7 @@ st.file_uploader("Fichier de lignes de coût (.csv, .xlsx)", type=["csv", "xlsx"
 if files.PREVIEW in st.session_state:
     name, preview = st.session_state[files.PREVIEW]
     accepted, rejected = import_preview_tables(preview)
-    st.info(f"Aperçu de « {name} » : {preview.summary()}. Le scénario n’a pas encore changé.",
+    st.info(f"Aperçu de « {md(name)} » : {md(preview.summary())}. Le scénario n’a pas encore changé.",
             icon=":material/preview:")
     st.markdown(f"**Lignes acceptées ({len(accepted)})**")
     st.dataframe(accepted, hide_index=True, width="stretch")

@@ -143,7 +143,7 @@ st.data_editor(
                                              help="Dernier mois de la dépense"),
     })
 for row in ws.current.incomplete:
-    st.warning(f"Attention : ligne {row.number} non comptée dans les totaux ({row.reason}).",
+    st.warning(f"Attention : ligne {row.number} non comptée dans les totaux ({md(row.reason)}).",
                icon=":material/edit_note:")
 
 with st.container(key="annonce-resultats"):  # announced politely after each edit

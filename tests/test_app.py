@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,11 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 def app() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     return at.run()
+
+
+def read(markdown: str) -> str:
+    """What a person reads of a Markdown text: backslash escapes are not shown."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def texts(at: AppTest) -> str:
@@ -189,7 +195,7 @@ def test_a_bad_scenario_file_names_the_problem_and_changes_nothing(content, expe
     at = files_page()
     before = at.session_state["workspace"].scenario
     uploader(at, "Ouvrir un scénario").upload("mauvais.json", content, "application/json").run()
-    errors = [e.value for e in at.error]
+    errors = [read(e.value) for e in at.error]
     assert any("n’a pas pu être ouvert" in e and expected in e for e in errors), errors
     ws = at.session_state["workspace"]
     assert ws.scenario == before and len(ws.entries) == 1
@@ -205,12 +211,38 @@ def test_a_saved_scenario_reopens_identically():
     assert any("ouvert" in s.value for s in at.success)
 
 
+MARKUP = "![pixel](https://exemple.invalid/p.png) [lien](https://exemple.invalid)"
+
+
+def shown_as_typed(markdown: str) -> bool:
+    """Markdown that displays the person's text as typed: no image, no link is made of it."""
+    return "](" not in markdown.replace("\\]\\(", "") and r"\!\[pixel\]" in markdown
+
+
+def test_names_and_file_names_in_messages_are_shown_as_typed():
+    """A scenario name, a file name or a value from a file never becomes an image or a link."""
+    from guichet.loading import dump_scenario
+    scenario = load_preset("migration-pi").model_copy(update={"name": MARKUP})
+    at = files_page()
+    uploader(at, "Ouvrir un scénario").upload(f"{MARKUP}.json", dump_scenario(scenario).encode(),
+                                              "application/json").run()
+    assert at.session_state["workspace"].scenario.name == MARKUP  # opened, name kept as typed
+    assert [s.value for s in at.success] and all(shown_as_typed(s.value) for s in at.success)
+    uploader(at, "Ouvrir un scénario").upload(f"{MARKUP}.json", b"{pas du json", "application/json").run()
+    assert [e.value for e in at.error] and all(shown_as_typed(e.value) for e in at.error)
+    # the same scenario through a share link
+    at = app()
+    at.query_params["s"] = encode_scenario(scenario)
+    at.run()
+    assert [s.value for s in at.success] and all(shown_as_typed(s.value) for s in at.success)
+
+
 def test_import_preview_changes_nothing_until_confirmed():
     at = files_page()
     lines_before = list(at.session_state["workspace"].scenario.cost_lines)
     data = (Path(__file__).parent / "fixtures" / "budget-rejects.csv").read_bytes()
     uploader(at, "Fichier de lignes de coût").upload("budget.csv", data, "text/csv").run()
-    assert any("Aperçu de « budget.csv »" in i.value for i in at.info)
+    assert any("Aperçu de « budget.csv »" in read(i.value) for i in at.info)
     assert at.session_state["workspace"].scenario.cost_lines == lines_before
     name, preview = at.session_state["import_preview"]
     assert preview.rejected, "the fixture has rejected rows, shown before anything changes"

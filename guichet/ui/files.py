@@ -9,6 +9,7 @@ import streamlit as st
 from guichet.imports import import_cost_lines, replace_lines
 from guichet.loading import ScenarioError, load_scenario
 from guichet.ui import state
+from guichet.formatting import escape_markdown as md
 
 PREVIEW = "import_preview"
 
@@ -27,11 +28,11 @@ def on_open_scenario(key: str) -> None:
     try:
         scenario = load_scenario(upload.getvalue())
     except ScenarioError as exc:
-        state.flash("error", f"Erreur : le fichier « {upload.name} » n’a pas pu être ouvert "
-                             f"({_problems(exc)}). Le scénario affiché est inchangé.")
+        state.flash("error", f"Erreur : le fichier « {md(upload.name)} » n’a pas pu être ouvert "
+                             f"({md(_problems(exc))}). Le scénario affiché est inchangé.")
         return
     state.workspace().add(scenario)
-    state.flash("success", f"Succès : scénario « {scenario.name} » ouvert ; il s’ajoute aux "
+    state.flash("success", f"Succès : scénario « {md(scenario.name)} » ouvert ; il s’ajoute aux "
                            "scénarios de la session.")
 
 
@@ -43,8 +44,8 @@ def on_import_file(key: str) -> None:
     try:
         st.session_state[PREVIEW] = (upload.name, import_cost_lines(upload.getvalue(), upload.name))
     except ScenarioError as exc:
-        state.flash("error", f"Erreur : le fichier « {upload.name} » n’a pas pu être lu "
-                             f"({_problems(exc)}). Aucune ligne n’a été importée.")
+        state.flash("error", f"Erreur : le fichier « {md(upload.name)} » n’a pas pu être lu "
+                             f"({md(_problems(exc))}). Aucune ligne n’a été importée.")
 
 
 def on_apply_import(mode: str) -> None:
@@ -56,7 +57,7 @@ def on_apply_import(mode: str) -> None:
     else:
         ws.replace(replace_lines(ws.scenario, preview.lines))
         verb = "mise(s) à la place des lignes du"
-    state.flash("success", f"Succès : {len(preview.lines)} ligne(s) de « {name} » {verb} "
+    state.flash("success", f"Succès : {len(preview.lines)} ligne(s) de « {md(name)} » {verb} "
                            f"scénario ; {len(preview.rejected)} ligne(s) refusée(s) non importée(s).")
     st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
 

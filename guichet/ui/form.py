@@ -12,6 +12,7 @@ from guichet.editing import COLUMNS, apply_editor_delta, milestone_rows, milesto
 from guichet.indicators import targets_of
 from guichet.loading import ScenarioError
 from guichet.ui import state
+from guichet.formatting import escape_markdown as md
 
 
 def widget_key(name: str) -> str:
@@ -24,7 +25,7 @@ def _apply(change: Callable[[], Any]) -> None:
     try:
         state.workspace().update(change())
     except ScenarioError as exc:
-        st.session_state["form_error"] = "Erreur : " + " ; ".join(str(p) for p in exc.problems)
+        st.session_state["form_error"] = "Erreur : " + md(" ; ".join(str(p) for p in exc.problems))
 
 
 def on_field(path: str, name: str, convert: Callable[[Any], Any] = lambda v: v) -> None:
@@ -110,7 +111,7 @@ def on_add_indicator() -> None:
         ws = state.workspace()
         ws.refresh(form.add_impact_indicator(ws.scenario, None if preset == "free" else preset))
     except ScenarioError as exc:
-        st.session_state["form_error"] = "Erreur : " + " ; ".join(str(p) for p in exc.problems)
+        st.session_state["form_error"] = "Erreur : " + md(" ; ".join(str(p) for p in exc.problems))
 
 
 def on_remove_indicator(index: int) -> None:

@@ -10,6 +10,7 @@ from guichet.models import Scenario
 from guichet.presets import blank_scenario, load_preset
 from guichet.sharing import decode_scenario, share_url
 from guichet.workspace import Workspace
+from guichet.formatting import escape_markdown as md
 
 KEY = "workspace"
 FLASH = "flash_messages"
@@ -56,7 +57,7 @@ def show_flash() -> None:
 def load_preset_into_workspace(preset_id: str) -> None:
     scenario = load_preset(preset_id)
     workspace().add(scenario)
-    flash("success", f"Succès : exemple « {scenario.name} » chargé.")
+    flash("success", f"Succès : exemple « {md(scenario.name)} » chargé.")
 
 
 def new_blank() -> None:
@@ -74,11 +75,11 @@ def handle_share_link() -> None:
         scenario = decode_scenario(token)
     except ScenarioError as exc:
         details = " ; ".join(str(p) for p in exc.problems[:5])
-        flash("error", f"Erreur : le lien de partage n’a pas pu être ouvert ({details}). "
+        flash("error", f"Erreur : le lien de partage n’a pas pu être ouvert ({md(details)}). "
                        "Aucun scénario n’a été chargé : le scénario affiché est inchangé.")
         return
     workspace().add(scenario)
-    flash("success", f"Succès : scénario « {scenario.name} » ouvert depuis le lien de partage.")
+    flash("success", f"Succès : scénario « {md(scenario.name)} » ouvert depuis le lien de partage.")
 
 
 def share_link() -> tuple[str | None, str | None]:
