@@ -7,10 +7,10 @@ import streamlit as st
 
 from guichet import charts
 from guichet.editing import MILESTONE_COLUMNS, MILESTONE_LABELS
+from guichet.formatting import escape_markdown as md
 from guichet.models import MAX_MONTH
 from guichet.rules import load_rules
 from guichet.ui import components, form, router, state
-from guichet.formatting import escape_markdown as md
 
 rules = load_rules()
 router.ensure_frame()

@@ -4,11 +4,11 @@ import streamlit as st
 
 from guichet.evaluate import evaluate
 from guichet.exports import export, export_filename
+from guichet.formatting import escape_markdown as md
 from guichet.imports import template_csv, template_xlsx
 from guichet.loading import dump_scenario
 from guichet.tables import import_preview_tables
 from guichet.ui import files, router, state
-from guichet.formatting import escape_markdown as md
 
 router.ensure_frame()
 state.show_flash()

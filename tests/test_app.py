@@ -216,7 +216,7 @@ MARKUP = "![pixel](https://exemple.invalid/p.png) [lien](https://exemple.invalid
 
 def shown_as_typed(markdown: str) -> bool:
     """Markdown that displays the person's text as typed: no image, no link is made of it."""
-    return "](" not in markdown.replace("\\]\\(", "") and r"\!\[pixel\]" in markdown
+    return "](" not in markdown and r"\!\[pixel\]" in markdown
 
 
 def test_names_and_file_names_in_messages_are_shown_as_typed():

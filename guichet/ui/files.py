@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from guichet.formatting import escape_markdown as md
 from guichet.imports import import_cost_lines, replace_lines
 from guichet.loading import ScenarioError, load_scenario
 from guichet.ui import state
-from guichet.formatting import escape_markdown as md
 
 PREVIEW = "import_preview"
 

@@ -9,10 +9,10 @@ import streamlit as st
 
 from guichet import form
 from guichet.editing import COLUMNS, apply_editor_delta, milestone_rows, milestones_from_rows
+from guichet.formatting import escape_markdown as md
 from guichet.indicators import targets_of
 from guichet.loading import ScenarioError
 from guichet.ui import state
-from guichet.formatting import escape_markdown as md
 
 
 def widget_key(name: str) -> str:
@@ -21,11 +21,16 @@ def widget_key(name: str) -> str:
     return f"w.{e.id}.{e.version}.{name}"
 
 
+def _form_error(exc: ScenarioError) -> None:
+    """The problems, shown once above the form (they may quote what the person typed)."""
+    st.session_state["form_error"] = "Erreur : " + md(" ; ".join(str(p) for p in exc.problems))
+
+
 def _apply(change: Callable[[], Any]) -> None:
     try:
         state.workspace().update(change())
     except ScenarioError as exc:
-        st.session_state["form_error"] = "Erreur : " + md(" ; ".join(str(p) for p in exc.problems))
+        _form_error(exc)
 
 
 def on_field(path: str, name: str, convert: Callable[[Any], Any] = lambda v: v) -> None:
@@ -111,7 +116,7 @@ def on_add_indicator() -> None:
         ws = state.workspace()
         ws.refresh(form.add_impact_indicator(ws.scenario, None if preset == "free" else preset))
     except ScenarioError as exc:
-        st.session_state["form_error"] = "Erreur : " + md(" ; ".join(str(p) for p in exc.problems))
+        _form_error(exc)
 
 
 def on_remove_indicator(index: int) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from guichet.evaluate import Evaluation, evaluate
+from guichet.formatting import escape_markdown as md
 from guichet.loading import ScenarioError
 from guichet.models import Scenario
 from guichet.presets import blank_scenario, load_preset
 from guichet.sharing import decode_scenario, share_url
 from guichet.workspace import Workspace
-from guichet.formatting import escape_markdown as md
 
 KEY = "workspace"
 FLASH = "flash_messages"
