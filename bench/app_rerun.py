@@ -66,8 +66,10 @@ def simulateur_app() -> tuple[AppTest, callable]:
     at.session_state["workspace"] = ws
     at.run()
     at.switch_page("pages/simulateur.py").run()
+    at.toggle(key="show_charts").set_value(True).run()  # its two charts too, as the reference's
     ws = at.session_state["workspace"]
     assert len(ws.scenario.cost_lines) == 100
+    assert len(at.get("vega_lite_chart")) + len(at.get("arrow_vega_lite_chart")) == 2
 
     def edit(i: int) -> None:
         """As after an edit of the grid: one amount changes, so every figure and chart changes."""

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from guichet.formatting import escape_markdown as md
 from guichet.rules import load_rules
 from guichet.tables import rule_value_text, rules_table
 from guichet.ui import router, state
@@ -44,8 +45,9 @@ for rule in rules.rules.values():
         st.markdown(f"> « {rule.source} »")
         if rule.note:
             st.markdown(rule.note)
+        # the identifier as plain text: inline code in a caption (faded) is not contrasted enough
         st.caption(f"{origin} · en vigueur depuis le {rule.in_force:%d/%m/%Y} · identifiant "
-                   f"`{rule.id}`")
+                   f"{md(rule.id)}")
 with st.expander("Toutes les règles en un tableau"):
     st.dataframe(rules_table(rules), hide_index=True, width="stretch")
 st.caption(f"Source : {rules.source_label}. Dépôt des dossiers : {rules.apply_url}")

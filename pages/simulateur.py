@@ -101,60 +101,79 @@ with inputs:
                         args=("requested_rate", "rate", lambda v: f"{v / 100:.4f}"),
                         help=rules["max_cofinancing_rate"].source)
 
-evaluation = state.current_evaluation()
 
-with results:
-    st.header("Résultat")
-    with st.container(border=True):
-        components.status_banner(evaluation)
-        components.key_figures(evaluation, compact=True)
-    components.reading_caption(evaluation)
-    st.header("Contrôles")
-    components.checks(evaluation)
+@st.fragment
+def lines_and_results() -> None:
+    """The cost lines and everything computed from them, the results column beside the form
+    included. An edit of the grid reruns only this (not the form, the title or the sidebar): the
+    new figures show sooner. An edit that changes what is shown outside it — the status in the
+    sidebar — reruns the whole page (``form.on_grid_edit``)."""
+    ws = state.workspace()
+    scenario = ws.scenario
+    evaluation = state.current_evaluation()
 
-st.header("Lignes de coût")
-st.caption("Montants en euros ; « Début » et « Fin » : mois du projet. Vide dans « TVA % » : "
-           "20 %, et 0 % pour le temps des agents. "
-           "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
-           "sont exclus de l’assiette.")
-st.data_editor(
-    form.editor_frame(), key=form.editor_key(), on_change=form.on_grid_edit, num_rows="dynamic",
-    hide_index=True, width="stretch", placeholder="—",
-    alt="Tableau des lignes de coût : libellé, catégorie, montant, HT ou TTC, TVA, mois de début et de fin",
-    column_config={
-        "label": st.column_config.TextColumn(COLUMN_LABELS["label"], max_chars=300, width=200),
-        "category": st.column_config.SelectboxColumn(
-            COLUMN_LABELS["category"], options=list(labels.CATEGORIES.values()), required=True,
-            width=180),
-        "amount": st.column_config.NumberColumn(
-            COLUMN_LABELS["amount"], min_value=0, max_value=float(MAX_AMOUNT), step=0.01,
-            format="localized"),
-        "basis": st.column_config.SelectboxColumn(
-            COLUMN_LABELS["basis"], options=list(labels.BASES.values()), default="HT", required=True,
-        width="small", help="Montant saisi HT ou TTC"),
-        "vat": st.column_config.NumberColumn(COLUMN_LABELS["vat"], min_value=0, max_value=100,
-                                             step=0.1, format="localized", width="small",
-                                             help="Vide : 20 % (0 % pour le temps des agents)"),
-        "start": st.column_config.NumberColumn(COLUMN_LABELS["start"], min_value=1,
-                                               max_value=MAX_MONTH, step=1, default=1, width="small",
-                                               help="Premier mois de la dépense (1 = premier mois du projet)"),
-        "end": st.column_config.NumberColumn(COLUMN_LABELS["end"], min_value=1,
-                                             max_value=MAX_MONTH, step=1, default=1, width="small",
-                                             help="Dernier mois de la dépense"),
-    })
-for row in ws.current.incomplete:
-    st.warning(f"Attention : ligne {row.number} non comptée dans les totaux ({md(row.reason)}).",
-               icon=":material/edit_note:")
+    with results:
+        st.header("Résultat")
+        with st.container(border=True):
+            components.status_banner(evaluation)
+            components.key_figures(evaluation, compact=True)
+        components.reading_caption(evaluation)
+        st.header("Contrôles")
+        components.checks(evaluation)
 
-with st.container(key="annonce-resultats"):  # announced politely after each edit
-    components.figures_strip(evaluation)
-if st.toggle(f"Afficher le détail des {len(evaluation.lines)} ligne(s) comptée(s) : HT, TVA, TTC",
-             key="show_line_detail"):
-    st.dataframe(lines_table(evaluation), hide_index=True, width="stretch")
+    st.header("Lignes de coût")
+    st.caption("Montants en euros ; « Début » et « Fin » : mois du projet. Vide dans « TVA % » : "
+               "20 %, et 0 % pour le temps des agents. "
+               "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
+               "sont exclus de l’assiette.")
+    st.data_editor(
+        form.editor_frame(), key=form.editor_key(), on_change=form.on_grid_edit, num_rows="dynamic",
+        hide_index=True, width="stretch", placeholder="—",
+        alt="Tableau des lignes de coût : libellé, catégorie, montant, HT ou TTC, TVA, mois de début et de fin",
+        column_config={
+            "label": st.column_config.TextColumn(COLUMN_LABELS["label"], max_chars=300, width=200),
+            "category": st.column_config.SelectboxColumn(
+                COLUMN_LABELS["category"], options=list(labels.CATEGORIES.values()), required=True,
+                width=180),
+            "amount": st.column_config.NumberColumn(
+                COLUMN_LABELS["amount"], min_value=0, max_value=float(MAX_AMOUNT), step=0.01,
+                format="localized"),
+            "basis": st.column_config.SelectboxColumn(
+                COLUMN_LABELS["basis"], options=list(labels.BASES.values()), default="HT",
+                required=True, width="small", help="Montant saisi HT ou TTC"),
+            "vat": st.column_config.NumberColumn(COLUMN_LABELS["vat"], min_value=0, max_value=100,
+                                                 step=0.1, format="localized", width="small",
+                                                 help="Vide : 20 % (0 % pour le temps des agents)"),
+            "start": st.column_config.NumberColumn(COLUMN_LABELS["start"], min_value=1,
+                                                   max_value=MAX_MONTH, step=1, default=1, width="small",
+                                                   help="Premier mois de la dépense (1 = premier mois du projet)"),
+            "end": st.column_config.NumberColumn(COLUMN_LABELS["end"], min_value=1,
+                                                 max_value=MAX_MONTH, step=1, default=1, width="small",
+                                                 help="Dernier mois de la dépense"),
+        })
+    for row in ws.current.incomplete:
+        st.warning(f"Attention : ligne {row.number} non comptée dans les totaux ({md(row.reason)}).",
+                   icon=":material/edit_note:")
 
-st.header("Graphiques")
-components.chart_with_table(charts.costs_by_category_spec(evaluation),
-                            partial(charts.costs_by_category_table, evaluation), "coûts par catégorie")
-components.chart_with_table(charts.funding_split_spec(evaluation),
-                            partial(charts.funding_split_table, evaluation), "plan de financement")
-st.caption(f"Scénario : {md(scenario.name)}")
+    with st.container(key="annonce-resultats"):  # announced politely after each edit
+        components.figures_strip(evaluation)
+    if components.remembered_toggle(
+            f"Afficher le détail des {len(evaluation.lines)} ligne(s) comptée(s) : HT, TVA, TTC",
+            key="show_line_detail"):
+        st.dataframe(lines_table(evaluation), hide_index=True, width="stretch")
+
+    st.header("Graphiques")
+    # Shown on request: redrawing two charts after every edit of the grid slows the figures down
+    # by ≈ 20–30 ms in the browser (bench/browser_latency.py); once on, they follow every edit.
+    if components.remembered_toggle("Afficher les graphiques : coûts par catégorie, plan de financement",
+                                    key="show_charts"):
+        components.chart_with_table(charts.costs_by_category_spec(evaluation),
+                                    partial(charts.costs_by_category_table, evaluation),
+                                    "coûts par catégorie")
+        components.chart_with_table(charts.funding_split_spec(evaluation),
+                                    partial(charts.funding_split_table, evaluation),
+                                    "plan de financement")
+    st.caption(f"Scénario : {md(scenario.name)}")
+
+
+lines_and_results()

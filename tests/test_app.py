@@ -42,6 +42,10 @@ def metric(at: AppTest, label_start: str) -> str:
     raise AssertionError(f"no metric {label_start!r} among {[m.label for m in at.metric]}")
 
 
+def vega_charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart")) + list(at.get("arrow_vega_lite_chart"))
+
+
 def open_simulator(at: AppTest) -> AppTest:
     return at.switch_page("pages/simulateur.py").run()
 
@@ -129,9 +133,35 @@ def test_copy_link_gives_the_current_scenario():
     assert decode_scenario(link.split("?s=")[1]) == at.session_state["workspace"].scenario
 
 
+def test_the_simulator_charts_are_drawn_when_asked_for():
+    at = open_simulator(app())
+    assert not vega_charts(at) and not [e for e in at.expander if "(tableau)" in e.label]
+    at.toggle(key="show_charts").set_value(True).run()
+    assert len(vega_charts(at)) == 2
+    assert len([e for e in at.expander if "(tableau)" in e.label]) == 2
+    at.toggle(key="show_charts").set_value(False).run()
+    assert not vega_charts(at)
+
+
+def test_the_simulator_toggles_keep_their_position_after_another_page():
+    at = open_simulator(app())
+    at.toggle(key="show_charts").set_value(True).run()
+    at.toggle(key="show_line_detail").set_value(True).run()
+    at.switch_page("pages/calendrier.py").run()
+    assert "show_charts" not in at.session_state  # Streamlit forgot the page's widgets
+    open_simulator(at)
+    assert at.toggle(key="show_charts").value and at.toggle(key="show_line_detail").value
+    assert len(vega_charts(at)) == 2
+    at.toggle(key="show_charts").set_value(False).run()
+    at.switch_page("pages/calendrier.py").run()
+    open_simulator(at)
+    assert not at.toggle(key="show_charts").value and not vega_charts(at)
+
+
 def test_explanations_and_chart_tables_are_drawn_when_opened():
     at = open_simulator(app())
     evaluation = evaluate(at.session_state["workspace"].scenario)
+    at.toggle(key="show_charts").set_value(True).run()
     assert "Formule" not in texts(at) and not at.dataframe[1:]  # closed: not drawn
     at.session_state["explication-cofinancing_ttc"] = True
     at.session_state["tableau-plan-de-financement"] = True

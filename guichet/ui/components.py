@@ -67,6 +67,17 @@ def on_demand(label: str, key: str):
     return box, bool(box.open)
 
 
+def remembered_toggle(label: str, key: str) -> bool:
+    """A toggle that keeps its position when the person leaves the page and comes back (Streamlit
+    forgets a page's widgets when it is left; the position is kept in a plain session key)."""
+    memory = f"{key}.remembered"
+
+    def remember() -> None:
+        st.session_state[memory] = st.session_state[key]
+
+    return st.toggle(label, value=st.session_state.get(memory, False), key=key, on_change=remember)
+
+
 def slug(text: str) -> str:
     """« coûts par catégorie » → « couts-par-categorie » (for widget keys)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

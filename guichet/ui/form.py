@@ -49,6 +49,7 @@ def show_form_error() -> None:
     message = st.session_state.pop("form_error", None)
     if message:
         slot.error(message, icon=":material/error:")
+        state.one_time_message_shown()
 
 
 def editor_key() -> str:
@@ -83,9 +84,16 @@ def editor_frame() -> pd.DataFrame:
 
 
 def on_grid_edit() -> None:
+    """The grid's edits into the scenario. The Simulateur draws its grid in a fragment, so an edit
+    reruns only that part of the page; the whole page is rerun instead when the edit changes what
+    is drawn outside it: the status (the sidebar shows it too), or a message meant to be seen once
+    that is still on screen."""
     key = editor_key()
+    status_before = state.current_evaluation().status
     rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key))
     state.workspace().set_rows(rows)
+    if state.current_evaluation().status != status_before or state.one_time_message_on_screen():
+        st.rerun()
 
 
 def milestone_editor_key() -> str:

@@ -40,6 +40,7 @@ PAGES = [
 def _frame_without_navigation() -> None:
     st.set_page_config(page_title="Simulateur — Guichet Adoption du Cloud de confiance",
                        page_icon=":material/cloud:", layout="wide")
+    state.start_page_run()
     state.workspace()
     state.handle_share_link()
 

@@ -13,6 +13,7 @@ from guichet.sharing import decode_scenario, share_url
 from guichet.workspace import Workspace
 
 KEY = "workspace"
+ONE_TIME_SHOWN = "_one_time_message_shown"
 FLASH = "flash_messages"
 
 
@@ -52,6 +53,23 @@ def show_flash() -> None:
     for kind, text in st.session_state.pop(FLASH, []):
         {"success": slot.success, "error": slot.error, "info": slot.info,
          "warning": slot.warning}[kind](text)
+        one_time_message_shown()
+
+
+def one_time_message_shown() -> None:
+    """Note that this run of the page shows a message meant to be seen once (it goes at the next
+    run). A run of part of the page (a fragment) would leave it on screen: see
+    :func:`one_time_message_on_screen`."""
+    st.session_state[ONE_TIME_SHOWN] = True
+
+
+def one_time_message_on_screen() -> bool:
+    return bool(st.session_state.get(ONE_TIME_SHOWN))
+
+
+def start_page_run() -> None:
+    """At the start of every run of a whole page (not of a fragment)."""
+    st.session_state[ONE_TIME_SHOWN] = False
 
 
 def load_preset_into_workspace(preset_id: str) -> None:

@@ -321,6 +321,14 @@ class App:
         self.after_rerun(group.get_by_test_id("stRadioOption")
                          .filter(has_text=re.compile("^" + re.escape(option))).first.click)
 
+    def show_charts(self) -> None:
+        """On the Simulateur, the charts are drawn on request: turn « Afficher les graphiques » on."""
+        toggle = self.main().get_by_test_id("stCheckbox").filter(has_text="Afficher les graphiques")
+        self.after_rerun(toggle.locator("label").click)  # its input is visually hidden
+        expect(toggle.get_by_role("switch")).to_be_checked()
+        charts = self.main().locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')
+        expect(charts).to_have_count(2)
+
     # the cost-line grid (glide-data-grid: a canvas; cells are reached by keyboard from a click)
     def grid(self, alt_start: str = "Tableau des lignes de coût"):
         return self.page.get_by_test_id("stDataFrame").filter(

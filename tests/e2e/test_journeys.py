@@ -133,12 +133,84 @@ def test_editing_an_amount_in_the_grid_updates_base_and_cofinancing(app: App):
 
     app.load_preset(preset_title(preset))
     expect_figures(app, before)
+    loaded = app.alert(f"Succès : exemple « {preset_title(preset)} » chargé.")
+    expect(loaded).to_be_visible()
 
     app.edit_cell(0, AMOUNT_COL, "130000")
     expect(app.figures_strip()).to_contain_text(
         f"Après vos lignes — assiette éligible : {eur(after.eligible_base_ttc)}")
     expect_figures(app, after)
+    expect(loaded).to_have_count(0)  # a message shown once goes at the next action, grid included
     assert grid_rows(app)[0][COLUMNS[AMOUNT_COL]] == "130000"
+
+
+def test_a_grid_edit_that_changes_the_status_updates_the_sidebar_too(app: App):
+    """An edit of the grid redraws the lines and the results only (an ``st.fragment``); the
+    status is also in the sidebar, so an edit that changes it must redraw the whole page."""
+    preset = "migration-pi"
+    scenario = load_preset(preset)
+    eligible = evaluate(scenario)
+    too_large = evaluate(with_amount(scenario, 0, "12500000"))
+    assert eligible.status == "eligible" and too_large.status == "ineligible"
+    reason = next(c for c in too_large.checks if c.code == "PROJECT_TOO_LARGE")
+
+    app.load_preset(preset_title(preset))
+    app.edit_cell(0, AMOUNT_COL, "12500000")
+    expect_figures(app, too_large)  # sidebar included
+    expect(app.alert(f"Bloquant — {reason.message}")).to_be_visible()
+
+    app.edit_cell(0, AMOUNT_COL, str(scenario.cost_lines[0].amount))
+    expect_figures(app, eligible)
+    expect(app.alert(reason.message)).to_have_count(0)
+
+
+def test_an_open_explanation_follows_grid_edits_and_results_are_drawn_once(app: App):
+    """The results column beside the form is drawn by the grid's fragment: after an edit of the
+    grid and after a change in the form, one « Résultat » section, with the explanation that
+    was open still open and showing the new figure."""
+    preset = "migration-pi"
+    scenario = load_preset(preset)
+    before = evaluate(scenario).explanations["eligible_base_ttc"]
+    edited = with_amount(scenario, 0, "130000")
+    after = evaluate(edited).explanations["eligible_base_ttc"]
+    nubo = evaluate(with_target(edited, "nubo"))
+
+    app.load_preset(preset_title(preset))
+    summary = (app.main().get_by_test_id("stExpander")
+               .filter(has=app.page.get_by_text("Comment est-ce calculé ?")).nth(2).locator("summary"))
+    app.after_rerun(summary.click)
+    expect(app.main().get_by_text(f"{before.label} = {before.value}")).to_be_visible()
+
+    app.edit_cell(0, AMOUNT_COL, "130000")
+    expect(app.main().get_by_text(f"{after.label} = {after.value}")).to_be_visible()
+    expect(app.main().get_by_text(f"{before.label} = {before.value}")).to_have_count(0)
+    expect(app.heading("Résultat")).to_have_count(1)
+    expect(app.status_banner()).to_have_count(1)
+    expect(app.page.get_by_test_id("stMetric")).to_have_count(5)
+
+    app.choose_radio(TARGET_LABEL, labels.TARGETS["nubo"])
+    expect_figures(app, nubo)
+    expect(app.heading("Résultat")).to_have_count(1)
+    expect(app.status_banner()).to_have_count(1)
+    expect(app.page.get_by_test_id("stMetric")).to_have_count(5)
+    expect(app.main().get_by_text(f"{after.label} = {after.value}")).to_be_visible()
+
+
+def test_the_charts_once_shown_follow_grid_edits(app: App):
+    """Off by default (they slow every edit down); once shown, each chart and its table follow
+    the grid."""
+    preset = "migration-pi"
+    after = evaluate(with_amount(load_preset(preset), 0, "130000"))
+
+    app.load_preset(preset_title(preset))
+    app.show_charts()
+    app.edit_cell(0, AMOUNT_COL, "130000")
+    expect(app.figures_strip()).to_contain_text(f"cofinancement : {eur(after.cofinancing_ttc)}")
+    summary = (app.main().locator('[data-testid="stExpander"] summary')
+               .filter(has_text="« plan de financement » (tableau)"))
+    app.after_rerun(summary.click)
+    table = app.main().get_by_test_id("stDataFrame").last
+    expect(table).to_contain_text(eur(after.cofinancing_ttc))
 
 
 # 4 ------------------------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ def test_screenshot_every_page(browser, app_url, title, viewport):
         app.load_preset(preset_title())
         if title != "Simulateur":
             app.open_page(title)
+        else:
+            app.show_charts()
         expect(app.main().get_by_role("heading", level=1)).to_have_count(1)
         if viewport is PHONE:
             expect(app.page.get_by_test_id("stSidebar")).not_to_be_in_viewport()
