@@ -164,7 +164,7 @@ def lines_and_results() -> None:
 
     st.header("Graphiques")
     # Shown on request: redrawing two charts after every edit of the grid slows the figures down
-    # by ≈ 20–30 ms in the browser (bench/browser_latency.py); once on, they follow every edit.
+    # by ≈ 10–20 ms in the browser (bench/browser_latency.py); once on, they follow every edit.
     if components.remembered_toggle("Afficher les graphiques : coûts par catégorie, plan de financement",
                                     key="show_charts"):
         components.chart_with_table(charts.costs_by_category_spec(evaluation),
