@@ -36,7 +36,7 @@ from typing import Any
 
 from guichet import labels
 from guichet.evaluate import Check, Evaluation, ImpactResult
-from guichet.formatting import eur, escape_markdown, month_label, number, percent
+from guichet.formatting import eur, escape_markdown, month_label, number, percent, slug
 from guichet.indicators import load_presets
 from guichet.models import Scenario
 from guichet.rules import Rules, load_rules
@@ -1338,9 +1338,5 @@ def export(scenario: Scenario, evaluation: Evaluation, fmt: str, *,
 
 def export_filename(scenario: Scenario, fmt: str) -> str:
     """« synthese-migration-de-l-application-….xlsx »: a safe file name for a download."""
-    import re
-    import unicodedata
-    text = unicodedata.normalize("NFKD", scenario.name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].strip("-") or "scenario"
-    return f"synthese-{slug}.{fmt}"
+    name = slug(scenario.name)[:60].strip("-") or "scenario"
+    return f"synthese-{name}.{fmt}"

@@ -6,6 +6,8 @@ space (U+00A0) before the euro sign, as the State's design system writes them.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -83,3 +85,12 @@ def escape_markdown(text: str) -> str:
     """User text made inert in Markdown: every special character escaped, so a typed
     ``[lien](http://…)``, ``![image](…)``, ``<b>`` or ``$x$`` shows as typed, never as markup."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", " ")
+
+
+def slug(text: str) -> str:
+    """« Migration de l’application Démarches RH » → « migration-de-l-application-demarches-rh »:
+    lower case, no accents, anything else between words as one hyphen (file names, widget keys).
+    Empty when nothing is left."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")

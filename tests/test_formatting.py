@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guichet.formatting import (NBSP, NNBSP, escape_markdown, eur, money_str, number, percent,
-                                round_down, round_half_up)
+                                round_down, round_half_up, slug)
 
 
 def test_euros_as_the_design_system_writes_them():
@@ -59,3 +59,10 @@ def test_user_text_is_inert_markdown():
     for token in ["[", "]", "(", ")", "!", "<", ">", "*", "$", "#"]:
         assert "\\" + token in escaped
     assert escape_markdown("Démarches RH") == "Démarches RH"
+
+
+def test_slug_for_file_names_and_keys():
+    assert slug("Migration de l’application Démarches RH") == "migration-de-l-application-demarches-rh"
+    assert slug("coûts par catégorie") == "couts-par-categorie"
+    assert slug("  Projet — « 2027 » !") == "projet-2027"
+    assert slug("« … »") == ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 
 import pyarrow as pa
 import streamlit as st
@@ -11,7 +10,7 @@ import streamlit as st
 from guichet import charts, labels
 from guichet.evaluate import Check, Evaluation, Explanation
 from guichet.formatting import escape_markdown as md
-from guichet.formatting import eur, percent
+from guichet.formatting import eur, percent, slug
 from guichet.rules import impact_horizon
 
 STATUS_STYLE = {
@@ -76,12 +75,6 @@ def remembered_toggle(label: str, key: str) -> bool:
         st.session_state[memory] = st.session_state[key]
 
     return st.toggle(label, value=st.session_state.get(memory, False), key=key, on_change=remember)
-
-
-def slug(text: str) -> str:
-    """« coûts par catégorie » → « couts-par-categorie » (for widget keys)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "-".join("".join(c if c.isalnum() else " " for c in ascii_text.lower()).split())
 
 
 def explained_metric(x: Explanation, key: str, label: str | None = None,

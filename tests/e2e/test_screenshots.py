@@ -9,14 +9,13 @@ bar (RGAA 10.11), and no text box cuts its own label or value.
 from __future__ import annotations
 
 import os
-import re
-import unicodedata
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from e2e_support import DESKTOP, PHONE, App, new_context
+from guichet.formatting import slug
 from guichet.presets import list_presets
 from guichet.ui.router import PAGES
 
@@ -46,11 +45,6 @@ OVERFLOW_JS = """() => {
 
 def preset_title() -> str:
     return next(p.title for p in list_presets() if p.id == PRESET)
-
-
-def slug(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "page"
 
 
 def shoot(app: App, name: str) -> list[Path]:
