@@ -9,8 +9,10 @@ message per problem on standard error and never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from guichet import labels
@@ -136,15 +138,61 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+#: argparse's own messages in French (Python 3.11's texts, as passed to its ``_()``).
+ARGPARSE_FRENCH = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "expected one argument": "une valeur attendue",
+    "expected at most one argument": "au plus une valeur attendue",
+    "expected at least one argument": "au moins une valeur attendue",
+    "expected %s argument": "%s valeur attendue",
+    "expected %s arguments": "%s valeurs attendues",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "option ambiguë : %(option)s peut désigner %(matches)s",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
+    "one of the arguments %s is required": "l’un des arguments %s est obligatoire",
+    "not allowed with argument %s": "interdit avec l’argument %s",
+    "ignored explicit argument %r": "valeur %r ignorée",
+    "unexpected option string: %s": "option inattendue : %s",
+    "%(prog)s: error: %(message)s\n": "Erreur : %(message)s\n",
+}
+
+
+@contextlib.contextmanager
+def _french_argparse() -> Iterator[None]:
+    """argparse speaks French while the parser is built and used (its texts go through the
+    module's ``_``; restored afterwards, so nothing else in the process is changed)."""
+    english = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: ARGPARSE_FRENCH.get(text, text)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = english  # type: ignore[attr-defined]
+
+
 def build_parser() -> argparse.ArgumentParser:
+    with _french_argparse():
+        return _build_parser()
+
+
+def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m guichet",
         description="Simulateur du guichet « Adoption du Cloud de confiance » (DINUM, FTAP).")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE",
+                                title="commandes")
     readings = list(load_rules().readings)
 
     ev = sub.add_parser("evaluate", help="évaluer un scénario (fichier JSON, ou - pour l’entrée standard)")
-    ev.add_argument("file")
+    ev.add_argument("file", metavar="FICHIER",
+                    help="fichier JSON du scénario, ou - pour l’entrée standard")
     ev.add_argument("--format", choices=["json", "text"], default="text")
     ev.add_argument("--reading", default=None, metavar="|".join(readings),
                     help="lecture de la phrase sur la taille du projet")
@@ -152,10 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="exporter le dossier d’un scénario (XLSX, PDF, CSV des "
                                       "lignes de coût, Markdown)")
-    ex.add_argument("file", help="fichier JSON du scénario, ou - pour l’entrée standard")
+    ex.add_argument("file", metavar="FICHIER", help="fichier JSON du scénario, ou - pour l’entrée standard")
     ex.add_argument("--format", choices=EXPORT_FORMATS, default=None,
                     help="format de l’export (par défaut : l’extension du fichier de sortie)")
-    ex.add_argument("-o", "--output", required=True,
+    ex.add_argument("-o", "--output", required=True, metavar="SORTIE",
                     help="fichier à écrire (- pour la sortie standard)")
     ex.add_argument("--reading", default=None, metavar="|".join(readings),
                     help="lecture de la phrase sur la taille du projet")
@@ -168,8 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the command; usage errors exit 2 with a French message (argparse's own exit)."""
+    with _french_argparse():
+        parser = _build_parser()
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except ScenarioError as exc:

@@ -8,7 +8,7 @@ person can check it by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_UP, Decimal
+from decimal import ROUND_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, PlainSerializer, TypeAdapter
@@ -232,7 +232,21 @@ class _Ctx:
                      assumption=r.assumption, advice=advice)
 
 
+#: The decimal context of every computation: the models bound each number (digits, places,
+#: magnitude), so no figure comes near these limits; a computation that would is an error, never
+#: a silent giant or a number written in megabytes.
+COMPUTATION_CONTEXT = Context(prec=34, Emax=40, Emin=-40,
+                              traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
 def evaluate(scenario: Scenario, reading: str | None = None, rules: Rules | None = None) -> Evaluation:
+    """Every figure, check and explanation of ``scenario`` under ``reading`` (the rules' default
+    when None), computed in :data:`COMPUTATION_CONTEXT`."""
+    with localcontext(COMPUTATION_CONTEXT):
+        return _evaluate(scenario, reading, rules)
+
+
+def _evaluate(scenario: Scenario, reading: str | None, rules: Rules | None) -> Evaluation:
     rules = rules or load_rules()
     ctx = _Ctx(rules=rules, reading=rules.reading(reading), scenario=scenario)
     excluded_cats = set(rules.values("excluded_categories"))

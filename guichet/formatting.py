@@ -78,13 +78,18 @@ def month_label(n: int) -> str:
     return f"M{n}"
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+#: Markdown's special characters, ``&`` included (``R&amp;D`` must not be shown as « R&D »),
+#: each escaped; every control character and line separator becomes a space, so a person's text
+#: stays on its line (``Nom\r===`` is never a heading, a ``\r`` never breaks a table row).
+_MD_TABLE = {**{ord(ch): "\\" + ch for ch in "\\`*_{}[]()#+-.!|<>~$:&"},
+             **{code: " " for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}}
 
 
 def escape_markdown(text: str) -> str:
     """User text made inert in Markdown: every special character escaped, so a typed
-    ``[lien](http://…)``, ``![image](…)``, ``<b>`` or ``$x$`` shows as typed, never as markup."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", " ")
+    ``[lien](http://…)``, ``![image](…)``, ``<b>``, ``$x$`` or ``&amp;`` shows as typed, never as
+    markup, and on one line."""
+    return str(text).translate(_MD_TABLE)
 
 
 def slug(text: str) -> str:

@@ -40,18 +40,63 @@ class _NonFinite:
         self.text = text
 
 
+class _TooLong:
+    """A number literal too long to be read (a 5 000-digit integer): refused with its path."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class _Duplicates(dict):
+    """A JSON object that names a key more than once (the keys are in ``duplicates``)."""
+
+    duplicates: list[str]
+
+
+#: Longest number literal read from JSON; the models then allow at most MAX_DIGITS digits.
+MAX_NUMBER_CHARS = 60
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    dup = _Duplicates(obj)
+    seen: set[str] = set()
+    dup.duplicates = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+    return dup
+
+
+def _int(text: str) -> int | _TooLong:
+    return _TooLong(text) if len(text) > MAX_NUMBER_CHARS else int(text)
+
+
+def _float(text: str) -> Decimal | _TooLong:
+    return _TooLong(text) if len(text) > MAX_NUMBER_CHARS else Decimal(text)
+
+
+def _key_shown(key: str) -> str:
+    """A key of the file as a message shows it: a key holding control or other unprintable
+    characters is written with escapes, a long one cut (it came from outside)."""
+    key = str(key)
+    if not key.isprintable():
+        key = repr(key)[1:-1]
+    return key if len(key) <= 40 else key[:39] + "…"
+
+
 def path_of(loc: tuple) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + _key_shown(part)
     return out
 
 
 def _walk_nonfinite(value: Any, loc: tuple = ()) -> list[Problem]:
-    """Every NaN/Infinity marker in parsed JSON, with its path, in document order.
+    """Every NaN/Infinity marker, number too long and duplicated key in parsed JSON, with its
+    path, in document order.
 
     Iterative (an explicit stack), so a deeply nested document cannot exhaust Python's recursion
     limit; only containers and markers are visited, so a large scenario is walked quickly."""
@@ -62,7 +107,14 @@ def _walk_nonfinite(value: Any, loc: tuple = ()) -> list[Problem]:
         if isinstance(node, _NonFinite):
             problems.append(Problem(path_of(where),
                                     f"valeur non finie ({node.text}) : un nombre fini est attendu"))
+        elif isinstance(node, _TooLong):
+            problems.append(Problem(path_of(where), f"nombre trop long ({len(node.text)} "
+                                                    f"caractères ; au plus {MAX_NUMBER_CHARS})"))
         elif isinstance(node, dict):
+            if isinstance(node, _Duplicates):
+                problems.extend(Problem(path_of(where + (k,)), "champ en double : il ne doit "
+                                        "figurer qu’une fois dans son objet")
+                                for k in dict.fromkeys(node.duplicates))
             stack.extend((v, where + (k,)) for k, v in reversed(node.items())
                          if isinstance(v, _WALKED))
         elif isinstance(node, list):
@@ -71,7 +123,7 @@ def _walk_nonfinite(value: Any, loc: tuple = ()) -> list[Problem]:
     return problems
 
 
-_WALKED = (dict, list, _NonFinite)
+_WALKED = (dict, list, _NonFinite, _TooLong)
 
 
 def _shown(given: Any) -> str:
@@ -165,8 +217,20 @@ def scenario_from_data(data: Any) -> Scenario:
         raise ScenarioError(_problems_from(exc)) from None
 
 
+def changed(scenario: Scenario, **fields: Any) -> Scenario:
+    """A copy of ``scenario`` with ``fields`` replaced, validated as a whole (list caps, lengths,
+    the values themselves): every change of the session goes through the models, as a file does.
+    Raises :class:`ScenarioError`; ``scenario`` is unchanged. Models given as values (cost lines
+    already validated) are not validated twice."""
+    try:
+        return Scenario.model_validate({**dict(scenario), **fields})
+    except ValidationError as exc:
+        raise ScenarioError(_problems_from(exc)) from None
+
+
 def parse_json(text: str | bytes) -> Any:
-    """Parse JSON with decimals kept exact and NaN/Infinity marked (reported with their path)."""
+    """Parse JSON with decimals kept exact; NaN/Infinity, over-long numbers and duplicated keys
+    marked (reported with their path by :func:`scenario_from_data`)."""
     if isinstance(text, bytes):
         if len(text) > MAX_SCENARIO_BYTES:
             raise ScenarioError([Problem("", f"fichier trop volumineux ({len(text)} octets ; "
@@ -180,7 +244,8 @@ def parse_json(text: str | bytes) -> Any:
                                          "caractères)")])
     text = text.lstrip("\ufeff")
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_NonFinite)
+        return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_NonFinite,
+                          object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise ScenarioError([Problem("", f"JSON mal formé, ligne {exc.lineno}, colonne {exc.colno} : "
                                          f"{_json_reason(exc.msg)}")]) from None

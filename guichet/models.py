@@ -7,10 +7,12 @@ are sanity bounds of the simulator: they keep a mistyped or hostile file from ex
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo,
+                      field_validator)
 from pydantic_core import PydanticCustomError
 
 from guichet.formatting import percent
@@ -20,7 +22,61 @@ SCHEMA_VERSION = 1
 MAX_MONTH = 120  # ten years: a project timeline longer than that is a typing mistake
 MAX_AMOUNT = Decimal("1000000000000")  # one thousand billion euros
 MAX_TEXT = 300
+#: Project start dates accepted (a date outside is a typing mistake; month labels of the
+#: schedule and the date picker stay within what dates can hold).
+MIN_START_DATE = dt.date(1990, 1, 1)
+MAX_START_DATE = dt.date(2100, 12, 31)
 MAX_LINES = 20_000
+#: Numbers: at most this many significant digits and decimal places (checked before any
+#: arithmetic, so ``1E-999999`` or a 5 000-digit number never reaches a computation).
+MAX_DIGITS = 24
+MAX_PLACES = 6
+
+#: Characters turned into a plain space in text fields (every field is one line): line and
+#: paragraph separators, tabs. What reaches Markdown, a spreadsheet or a chart is then one line.
+_SPACE_LIKE = dict.fromkeys(map(ord, "\t\n\r\v\f\x85\u2028\u2029"), " ")
+
+
+#: Control characters (C0, DEL, C1), lone surrogates and Unicode noncharacters: nothing a person
+#: types, and what native libraries (the chart renderer, the spreadsheet writer) choke on.
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                        + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}"
+                                  for p in range(17)) + "]")
+
+
+def clean_text(text: str) -> str:
+    """A text field as stored: separators and tabs as spaces; a forbidden character refused
+    (French message naming it, with its code point)."""
+    text = text.translate(_SPACE_LIKE)
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        ch = bad.group()
+        raise PydanticCustomError(
+            "text_characters",
+            "caractère non autorisé (U+{code}, caractère de contrôle ou non-caractère Unicode) "
+            "en position {position} : le retirer du texte",
+            {"code": f"{ord(ch):04X}", "position": bad.start() + 1})
+    return text.strip()
+
+
+def bounded_number(value: Decimal) -> Decimal:
+    """A number of the format: finite, at most MAX_DIGITS significant digits and MAX_PLACES
+    decimal places (trailing zeros do not count)."""
+    if not value.is_finite():
+        raise PydanticCustomError("finite_number", "nombre fini attendu")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    # trailing zeros of the coefficient are not decimal places: 1.500000000 is 1.5
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0") or "0")
+    places = max(0, -(exponent + zeros)) if any(digits) else 0
+    if places > MAX_PLACES:
+        raise PydanticCustomError("number_places",
+                                  "trop de décimales (au plus {places})", {"places": MAX_PLACES})
+    if len(digits) - zeros + max(0, exponent + zeros) > MAX_DIGITS:
+        raise PydanticCustomError("number_digits",
+                                  "nombre trop long (au plus {digits} chiffres)",
+                                  {"digits": MAX_DIGITS})
+    return value if value else Decimal(0)
 
 ApplicantKind = Literal["state_administration", "state_operator", "other"]
 Origin = Literal["physical", "other_internal_cloud", "unqualified_cloud", "trusted_cloud"]
@@ -30,11 +86,13 @@ Category = Literal["external_services", "internal_staff", "training", "hardware"
                    "cloud_resources", "functional_changes", "other"]
 Basis = Literal["ht", "ttc"]
 
-Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(clean_text)]
 Month = Annotated[int, Field(ge=1, le=MAX_MONTH)]
-Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
-AnyNumber = Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
-Rate = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
+Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
+                  AfterValidator(bounded_number)]
+AnyNumber = Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_AMOUNT, le=MAX_AMOUNT),
+                      AfterValidator(bounded_number)]
+Rate = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False), AfterValidator(bounded_number)]
 
 
 class _Model(BaseModel):
@@ -74,15 +132,17 @@ class CostLine(_Model):
     start_month: Month
     end_month: Month
 
-    @model_validator(mode="after")
-    def _months_in_order(self) -> "CostLine":
-        if self.end_month < self.start_month:
+    @field_validator("end_month")
+    @classmethod
+    def _months_in_order(cls, end: int, info: ValidationInfo) -> int:
+        start = info.data.get("start_month")
+        if start is not None and end < start:
             raise PydanticCustomError(
                 "months_order",
                 "le mois de fin ({end}) précède le mois de début ({start})",
-                {"end": self.end_month, "start": self.start_month},
+                {"end": end, "start": start},
             )
-        return self
+        return end
 
     def effective_vat_rate(self, rules: Rules | None = None) -> Decimal:
         """The VAT rate applied to an HT amount: the line's own, else the rules' default."""
@@ -150,11 +210,12 @@ class Scenario(_Model):
     applicant: Applicant
     migration: Migration | None = None
     extension: Extension | None = None
-    start_date: dt.date
+    start_date: Annotated[dt.date, Field(ge=MIN_START_DATE, le=MAX_START_DATE)]
     cost_lines: list[CostLine] = Field(default_factory=list, max_length=MAX_LINES)
     milestones: list[Milestone] = Field(default_factory=list, max_length=1000)
-    requested_rate: Decimal = Field(default_factory=_default_rate, allow_inf_nan=False,
-                                    json_schema_extra=_default_rate_in_schema)
+    requested_rate: Annotated[Decimal, AfterValidator(bounded_number)] = Field(
+        default_factory=_default_rate, allow_inf_nan=False,
+        json_schema_extra=_default_rate_in_schema)
     indicators: Indicators = Field(default_factory=Indicators)
 
     @field_validator("requested_rate")

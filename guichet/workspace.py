@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from guichet.editing import IncompleteRow, lines_from_rows, rows_from_lines
-from guichet.models import Scenario
+from guichet.evaluate import evaluate
+from guichet.loading import Problem, ScenarioError, changed
+from guichet.models import MAX_TEXT, Scenario
 from guichet.rules import load_rules
 
 MAX_ENTRIES = 12
@@ -51,7 +53,13 @@ class Workspace:
         raise LookupError(entry_id)
 
     def add(self, scenario: Scenario, switch: bool = True) -> Entry:
-        """Add a scenario (a preset, a file, a link) as a new entry; the oldest goes beyond the cap."""
+        """Add a scenario (a preset, a file, a link) as a new entry; the oldest goes beyond the cap.
+        A scenario that cannot be evaluated is never added: ScenarioError, nothing changed."""
+        try:
+            evaluate(scenario, reading=self.reading)
+        except (ArithmeticError, ValueError) as exc:
+            raise ScenarioError([Problem("", "le scénario n’a pas pu être calculé : "
+                                             "une valeur dépasse ce que le simulateur traite")]) from exc
         entry = Entry(id=self.next_id, scenario=scenario, rows=rows_from_lines(scenario.cost_lines))
         self.next_id += 1
         self.entries.append(entry)
@@ -81,30 +89,37 @@ class Workspace:
         self.current.scenario = scenario
 
     def set_rows(self, rows: list[dict]) -> None:
-        """The grid changed: complete rows become the scenario's cost lines."""
+        """The grid changed: complete rows become the scenario's cost lines, validated with the
+        scenario (at most MAX_LINES of them). Raises ScenarioError and changes nothing when the
+        result is not a valid scenario."""
         e = self.current
         lines, incomplete = lines_from_rows(rows)
+        scenario = changed(e.scenario, cost_lines=lines)
         e.rows = rows
         e.incomplete = incomplete
-        e.scenario = e.scenario.model_copy(update={"cost_lines": lines})
+        e.scenario = scenario
 
     def append_lines(self, lines) -> None:
-        """Imported lines go after the grid's rows (incomplete rows kept); the grid is rebuilt."""
+        """Imported lines go after the grid's rows (incomplete rows kept); the grid is rebuilt.
+        Raises ScenarioError and changes nothing when too many lines would result."""
         self.set_rows(self.current.rows + rows_from_lines(list(lines)))
         self.current.version += 1
 
     def duplicate(self) -> Entry:
         source = self.current
-        copy = source.scenario.model_copy(update={"name": f"{source.scenario.name} (copie)"}, deep=True)
+        suffix = " (copie)"
+        name = source.scenario.name[:MAX_TEXT - len(suffix)] + suffix
+        copy = changed(source.scenario, name=name).model_copy(deep=True)
         entry = self.add(copy)
         entry.rows = [dict(r) for r in source.rows]
         entry.incomplete = list(source.incomplete)
         return entry
 
     def rename(self, name: str) -> None:
+        """Raises ScenarioError (the name unchanged) for a name the format refuses."""
         name = name.strip()
         if name:
-            self.update(Scenario.model_validate({**self.scenario.model_dump(), "name": name}))
+            self.update(changed(self.scenario, name=name))
 
     def delete(self, entry_id: int) -> None:
         if len(self.entries) <= 1:

@@ -7,6 +7,8 @@ import streamlit as st
 from guichet import charts
 from guichet.compare import comparison_table, differences, unique_names
 from guichet.evaluate import evaluate
+from guichet.formatting import escape_markdown as md
+from guichet.loading import ScenarioError
 from guichet.ui import components, router, state
 
 router.ensure_frame()
@@ -38,9 +40,14 @@ with c2:
 with c3:
     if st.button("Renommer", icon=":material/edit:", width="stretch"):
         if new_name.strip():
-            ws.rename(new_name)
-            st.rerun()
-        st.warning("Attention : saisissez d’abord le nouveau nom.", icon=":material/edit:")
+            try:
+                ws.rename(new_name)
+                st.rerun()
+            except ScenarioError as exc:
+                st.error(f"Erreur : nom refusé ({md(' ; '.join(str(p) for p in exc.problems))}). "
+                         "Le nom est inchangé.", icon=":material/error:")
+        else:
+                st.warning("Attention : saisissez d’abord le nouveau nom.", icon=":material/edit:")
 if st.button("Supprimer le scénario en cours", icon=":material/delete:", disabled=len(ws.entries) < 2):
     ws.delete(ws.current_id)
     st.rerun()

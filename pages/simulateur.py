@@ -8,7 +8,7 @@ from guichet import charts, labels
 from guichet.editing import COLUMN_LABELS
 from guichet.form import lines_of_text
 from guichet.formatting import escape_markdown as md
-from guichet.models import MAX_AMOUNT, MAX_MONTH
+from guichet.models import MAX_AMOUNT, MAX_MONTH, MAX_START_DATE, MIN_START_DATE
 from guichet.rules import load_rules
 from guichet.tables import lines_table
 from guichet.ui import components, form, router, state
@@ -92,10 +92,10 @@ with inputs:
     c1, c2 = st.columns(2)
     with c1:
         st.date_input("Date de début du projet", value=scenario.start_date, key=k("start"),
-                      format="DD/MM/YYYY", on_change=form.on_field, args=("start_date", "start"))
+                      min_value=MIN_START_DATE, max_value=MAX_START_DATE, format="DD/MM/YYYY", on_change=form.on_field, args=("start_date", "start"))
     with c2:
         max_pct = float(rules.money("max_cofinancing_rate") * 100)
-        st.number_input("Taux de cofinancement demandé (%)", min_value=0.5, max_value=max_pct,
+        st.number_input("Taux de cofinancement demandé (%)", min_value=0.0, max_value=max_pct,
                         step=0.5, value=float(scenario.requested_rate * 100), key=k("rate"),
                         format="%.1f", on_change=form.on_field,
                         args=("requested_rate", "rate", lambda v: f"{v / 100:.4f}"),

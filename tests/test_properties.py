@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from guichet.evaluate import evaluate
 from guichet.loading import dump_scenario, load_scenario, scenario_from_data
-from guichet.models import MAX_AMOUNT, MAX_MONTH, Scenario
+from guichet.models import MAX_AMOUNT, MAX_MONTH, MAX_START_DATE, MIN_START_DATE, Scenario
 
 BASE = Path(__file__).parent / "cases" / "_base.json"
 CAP = Decimal("0.5")  # « jusqu'à 50% » (the contract of issue 2)
@@ -24,7 +24,11 @@ EXCLUDED = ("hardware", "software", "cloud_resources", "functional_changes")
 PROPERTIES = settings(max_examples=150, deadline=None,
                       suppress_health_check=[HealthCheck.too_slow])
 
-text = st.text(max_size=30)
+#: Text the format accepts: any character but controls, surrogates and noncharacters.
+text = st.text(st.characters(exclude_categories=("Cc", "Cs"),
+                             exclude_characters="".join(chr(c) for c in range(0xFDD0, 0xFDF0))
+                             + "".join(chr(p * 0x10000 + 0xFFFE + i) for p in range(17)
+                                       for i in (0, 1))), max_size=30)
 amounts = st.one_of(
     st.decimals(min_value=0, max_value=5_000_000, places=2),       # usual amounts, to the cent
     st.decimals(min_value=0, max_value=1_000, places=4),           # sub-cent amounts: rounding
@@ -66,7 +70,7 @@ def scenario_data(draw, max_lines: int = 12) -> dict:
             "clouds": st.sampled_from([["pi"], ["nubo"], ["pi", "nubo"], ["nubo", "pi"]]),
             "services": st.lists(text, max_size=3),
             "third_party_commitments": st.integers(min_value=0, max_value=5)}))),
-        "start_date": draw(st.dates()).isoformat(),
+        "start_date": draw(st.dates(MIN_START_DATE, MAX_START_DATE)).isoformat(),
         "cost_lines": draw(st.lists(cost_lines(), max_size=max_lines)),
         "milestones": draw(st.lists(st.fixed_dictionaries({
             "label": text, "month": st.integers(min_value=1, max_value=MAX_MONTH),

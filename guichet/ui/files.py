@@ -27,11 +27,11 @@ def on_open_scenario(key: str) -> None:
     st.session_state["open_round"] = st.session_state.get("open_round", 0) + 1  # empty the field
     try:
         scenario = load_scenario(upload.getvalue())
+        state.workspace().add(scenario)
     except ScenarioError as exc:
         state.flash("error", f"Erreur : le fichier « {md(upload.name)} » n’a pas pu être ouvert "
                              f"({md(_problems(exc))}). Le scénario affiché est inchangé.")
         return
-    state.workspace().add(scenario)
     state.flash("success", f"Succès : scénario « {md(scenario.name)} » ouvert ; il s’ajoute aux "
                            "scénarios de la session.")
 
@@ -51,12 +51,18 @@ def on_import_file(key: str) -> None:
 def on_apply_import(mode: str) -> None:
     name, preview = st.session_state.pop(PREVIEW)
     ws = state.workspace()
-    if mode == "add":
-        ws.append_lines(preview.lines)
-        verb = "ajoutée(s) au"
-    else:
-        ws.replace(replace_lines(ws.scenario, preview.lines))
-        verb = "mise(s) à la place des lignes du"
+    try:
+        if mode == "add":
+            ws.append_lines(preview.lines)
+            verb = "ajoutée(s) au"
+        else:
+            ws.replace(replace_lines(ws.scenario, preview.lines))
+            verb = "mise(s) à la place des lignes du"
+    except ScenarioError as exc:
+        state.flash("error", f"Erreur : les lignes de « {md(name)} » n’ont pas été importées "
+                             f"({md(_problems(exc))}). Le scénario affiché est inchangé.")
+        st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
+        return
     state.flash("success", f"Succès : {len(preview.lines)} ligne(s) de « {md(name)} » {verb} "
                            f"scénario ; {len(preview.rejected)} ligne(s) refusée(s) non importée(s).")
     st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1

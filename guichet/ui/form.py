@@ -11,7 +11,7 @@ from guichet import form
 from guichet.editing import COLUMNS, apply_editor_delta, milestone_rows, milestones_from_rows
 from guichet.formatting import escape_markdown as md
 from guichet.indicators import targets_of
-from guichet.loading import ScenarioError
+from guichet.loading import ScenarioError, changed
 from guichet.ui import state
 
 
@@ -91,7 +91,11 @@ def on_grid_edit() -> None:
     key = editor_key()
     status_before = state.current_evaluation().status
     rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key))
-    state.workspace().set_rows(rows)
+    try:
+        state.workspace().set_rows(rows)
+    except ScenarioError as exc:  # e.g. more lines than a scenario holds: nothing changes
+        _form_error(exc)
+        st.rerun()
     if state.current_evaluation().status != status_before or state.one_time_message_on_screen():
         st.rerun()
 
@@ -115,7 +119,7 @@ def on_milestone_edit() -> None:
                               columns=("label", "month", "impact"))
     milestones, incomplete = milestones_from_rows(rows)
     st.session_state["milestones_incomplete"] = incomplete
-    state.workspace().update(state.scenario().model_copy(update={"milestones": milestones}))
+    _apply(lambda: changed(state.scenario(), milestones=milestones))
 
 
 def on_add_indicator() -> None:
@@ -149,7 +153,11 @@ def on_targets_edit(index: int) -> None:
     key = targets_key(index)
     rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key),
                               columns=("month", "value"))
-    scenario, left_out = form.set_impact_targets(state.scenario(), index, rows)
+    try:
+        scenario, left_out = form.set_impact_targets(state.scenario(), index, rows)
+    except ScenarioError as exc:
+        _form_error(exc)
+        return
     st.session_state[f"{key}.left_out"] = left_out
     state.workspace().update(scenario)
 

@@ -91,12 +91,12 @@ def handle_share_link() -> None:
     st.session_state["_share_token_seen"] = token
     try:
         scenario = decode_scenario(token)
+        workspace().add(scenario)
     except ScenarioError as exc:
         details = " ; ".join(str(p) for p in exc.problems[:5])
         flash("error", f"Erreur : le lien de partage n’a pas pu être ouvert ({md(details)}). "
                        "Aucun scénario n’a été chargé : le scénario affiché est inchangé.")
         return
-    workspace().add(scenario)
     flash("success", f"Succès : scénario « {md(scenario.name)} » ouvert depuis le lien de partage.")
 
 
