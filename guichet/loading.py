@@ -278,3 +278,18 @@ def scenario_to_data(scenario: Scenario) -> dict:
 
 def dump_scenario(scenario: Scenario, indent: int | None = 2) -> str:
     return json.dumps(scenario_to_data(scenario), ensure_ascii=False, indent=indent)
+
+
+def scenario_file_bytes(scenario: Scenario) -> bytes:
+    """The saved file (« Enregistrer »): indented JSON, or compact JSON when the indented form
+    would be over the size a file may have to reopen (a 20 000-line scenario). Still over it (very
+    long texts on every line), the page says so: see :func:`reopens`."""
+    data = dump_scenario(scenario).encode("utf-8")
+    if len(data) > MAX_SCENARIO_BYTES:
+        data = dump_scenario(scenario, indent=None).encode("utf-8")
+    return data
+
+
+def reopens(saved: bytes) -> bool:
+    """Whether a saved file is within the size a scenario file may have."""
+    return len(saved) <= MAX_SCENARIO_BYTES

@@ -5,8 +5,9 @@ import streamlit as st
 from guichet.evaluate import evaluate
 from guichet.exports import export, export_filename
 from guichet.formatting import escape_markdown as md
+from guichet.formatting import number
 from guichet.imports import template_csv, template_xlsx
-from guichet.loading import dump_scenario
+from guichet.loading import MAX_SCENARIO_BYTES, reopens, scenario_file_bytes
 from guichet.tables import import_preview_tables
 from guichet.ui import files, router, state
 
@@ -18,9 +19,15 @@ scenario = ws.scenario
 st.title("Fichiers et exports")
 
 st.header("Enregistrer et rouvrir un scénario")
-st.download_button("Enregistrer le scénario (.json)", data=dump_scenario(scenario).encode("utf-8"),
+saved = scenario_file_bytes(scenario)
+st.download_button("Enregistrer le scénario (.json)", data=saved,
                    file_name=export_filename(scenario, "json").replace("synthese-", "scenario-"),
                    mime="application/json", icon=":material/download:", on_click="ignore")
+if not reopens(saved):
+    st.warning(f"Attention : ce scénario fait {number(len(saved))} octets enregistré, plus que les "
+               f"{number(MAX_SCENARIO_BYTES)} octets qu’un fichier peut avoir pour être rouvert "
+               "(libellés très longs sur de nombreuses lignes). Raccourcissez des libellés, ou "
+               "gardez l’export XLSX, qui contient toutes les lignes.", icon=":material/warning:")
 open_key = f"open_scenario.{st.session_state.get('open_round', 0)}"
 st.file_uploader("Ouvrir un scénario enregistré (.json)", type=["json"], key=open_key,
                  on_change=files.on_open_scenario, args=(open_key,),
