@@ -8,32 +8,22 @@ person can check it by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, PlainSerializer, TypeAdapter
 
 from guichet import indicators, labels
-from guichet.formatting import CENT, eur, money_str, percent, round_down, round_half_up
-from guichet.models import CostLine, Scenario, default_vat_rate
+from guichet.checks import Check, Facts, Severity, run_checks
+from guichet.formatting import eur, money_str, percent
+from guichet.formulas import line_amounts, potential_cofinancing, spread_monthly
+from guichet.models import Scenario, default_vat_rate
 from guichet.rules import Reading, Rules, load_rules
 
 MoneyOut = Annotated[Decimal, PlainSerializer(money_str, return_type=str, when_used="json")]
 RateOut = Annotated[Decimal, PlainSerializer(lambda d: f"{d:f}", return_type=str, when_used="json")]
 
-Severity = Literal["blocking", "warning", "info"]
 Status = Literal["eligible", "eligible_with_reservations", "ineligible"]
-SEVERITY_ORDER = {"blocking": 0, "warning": 1, "info": 2}
-
-
-class Check(BaseModel):
-    code: str
-    severity: Severity
-    message: str
-    source: str
-    rule: str
-    assumption: bool = False
-    advice: str | None = None
 
 
 class Source(BaseModel):
@@ -146,73 +136,6 @@ class Evaluation(BaseModel):
 _LINE_RESULTS = TypeAdapter(list[LineResult])
 
 
-# --- small formulas -------------------------------------------------------------------------------
-
-def line_ttc(line: CostLine) -> tuple[Decimal, Decimal, Decimal]:
-    """(HT, VAT rate, TTC) of a cost line; TTC rounded half-up to the cent.
-
-    An HT amount is raised by the line's VAT rate; a TTC amount is taken as it is and its HT part
-    derived (rounded half-up) for the exports.
-    """
-    return line_amounts(line.amount, line.basis, line.effective_vat_rate())
-
-
-def line_amounts(amount: Decimal, basis: str, rate: Decimal) -> tuple[Decimal, Decimal, Decimal]:
-    """(HT, VAT rate, TTC) of an amount entered on ``basis`` ("ht" or "ttc") at VAT ``rate``."""
-    if basis == "ttc":
-        ttc = round_half_up(amount)
-        ht = round_half_up(ttc / (1 + rate)) if rate else ttc
-    else:
-        ht = round_half_up(amount)
-        ttc = round_half_up(amount * (1 + rate))
-    return ht, rate, ttc
-
-
-def potential_cofinancing(rate: Decimal, base: Decimal) -> Decimal:
-    """requested rate × eligible base, rounded down to the cent (never above the cap)."""
-    return round_down(rate * base)
-
-
-def base_needed_for_cofinancing(amount: Decimal, rate: Decimal) -> Decimal:
-    """The smallest eligible base (to the cent) whose co-financing at ``rate`` reaches ``amount``."""
-    needed = (amount / rate).quantize(CENT, rounding=ROUND_UP)
-    while potential_cofinancing(rate, needed) < amount:  # pragma: no cover - guard for odd rates
-        needed += CENT
-    return needed
-
-
-def training_reduction(training: Decimal, other_eligible: Decimal, share: Decimal) -> Decimal:
-    """How much training to remove so that training ≤ share × (other eligible + training)."""
-    if share >= 1:
-        return Decimal(0)
-    allowed = round_down(share * other_eligible / (1 - share))
-    return max(training - allowed, Decimal(0))
-
-
-def spread_monthly(lines: list[tuple[int, int, int, bool]], horizon: int) -> list[tuple[int, int]]:
-    """Spread each line's TTC (in cents) evenly over its months; the leftover cents go to the
-    first months, so each month's figures add up exactly to the line. Returns per month
-    (eligible cents, excluded cents). Linear in lines + months (difference arrays)."""
-    diff_eligible = [0] * (horizon + 2)
-    diff_excluded = [0] * (horizon + 2)
-    for cents, start, end, excluded in lines:
-        n = end - start + 1
-        per, extra = divmod(cents, n)
-        diff = diff_excluded if excluded else diff_eligible
-        diff[start] += per
-        diff[end + 1] -= per
-        if extra:
-            diff[start] += 1
-            diff[start + extra] -= 1
-    out = []
-    elig = excl = 0
-    for month in range(1, horizon + 1):
-        elig += diff_eligible[month]
-        excl += diff_excluded[month]
-        out.append((elig, excl))
-    return out
-
-
 # --- the evaluation -------------------------------------------------------------------------------
 
 @dataclass
@@ -224,12 +147,6 @@ class _Ctx:
     def source(self, rule_id: str) -> Source:
         r = self.rules[rule_id]
         return Source(rule=rule_id, title=r.title, sentence=r.source, assumption=r.assumption)
-
-    def check(self, code: str, severity: Severity, rule_id: str, message: str,
-              advice: str | None = None) -> Check:
-        r = self.rules[rule_id]
-        return Check(code=code, severity=severity, message=message, source=r.source, rule=rule_id,
-                     assumption=r.assumption, advice=advice)
 
 
 #: The decimal context of every computation: the models bound each number (digits, places,
@@ -290,11 +207,11 @@ def _evaluate(scenario: Scenario, reading: str | None, rules: Rules | None) -> E
 
     savings, savings_source = indicators.annual_savings(scenario.indicators)
     impact_results = _impact_results(scenario)
-    checks = _checks(ctx, total=total, excluded=excluded_total, base=base, size=size,
-                     training=training, other=other, potential=potential,
-                     first_impact=first_impact, six_month=six_month, savings=savings,
-                     impact_results=impact_results)
-    checks.sort(key=lambda c: SEVERITY_ORDER[c.severity])
+    checks = run_checks(Facts(
+        scenario=scenario, rules=rules, reading=ctx.reading, total=total, excluded=excluded_total,
+        base=base, size=size, training=training, other=other, potential=potential,
+        first_impact=first_impact, six_month=six_month, savings=savings,
+        complete_impact_indicators=sum(r.complete for r in impact_results)))
     status = _status(checks)
     cofinancing = potential if status != "ineligible" else Decimal("0.00")
     own = total - cofinancing
@@ -353,154 +270,6 @@ def _status(checks: list[Check]) -> Status:
     if "warning" in severities:
         return "eligible_with_reservations"
     return "eligible"
-
-
-def _checks(ctx: _Ctx, *, total: Decimal, excluded: Decimal, base: Decimal, size: Decimal,
-            training: Decimal, other: Decimal, potential: Decimal, first_impact: int | None,
-            savings: Decimal | None, impact_results: list[ImpactResult],
-            six_month: bool) -> list[Check]:
-    rules, s, reading = ctx.rules, ctx.scenario, ctx.reading
-    out: list[Check] = []
-
-    if s.applicant.kind not in rules.values("eligible_applicants"):
-        out.append(ctx.check(
-            "APPLICANT_NOT_ELIGIBLE", "blocking", "eligible_applicants",
-            f"Le demandeur ({labels.APPLICANT_KINDS[s.applicant.kind]}) n’est ni une administration "
-            "d’État ni un opérateur de l’État.",
-            "Le dossier doit être porté par une administration d’État ou un opérateur de l’État."))
-
-    if s.migration is None and s.extension is None:
-        out.append(ctx.check(
-            "NO_OPERATION", "blocking", "operation_types",
-            "Le projet ne comporte ni migration d’application vers le Cloud de confiance, ni "
-            "extension des offres PI ou NUBO.",
-            "Décrire au moins une opération : une migration vers PI, NUBO ou une offre qualifiée "
-            "SecNumCloud, ou une extension des offres de services PI ou NUBO."))
-
-    if s.migration is not None:
-        if s.migration.target not in rules.values("trusted_targets"):
-            out.append(ctx.check(
-                "TARGET_NOT_TRUSTED", "blocking", "trusted_targets",
-                f"La cible de migration ({labels.TARGETS[s.migration.target]}) n’est ni PI, ni "
-                "NUBO, ni une offre commerciale qualifiée SecNumCloud.",
-                "Choisir PI, NUBO ou une offre qualifiée SecNumCloud (le catalogue des prestataires "
-                "qualifiés de l’ANSSI fait foi)."))
-        if s.migration.origin in rules.values("origins_to_review"):
-            out.append(ctx.check(
-                "ORIGIN_ALREADY_TRUSTED", "warning", "origins_to_review",
-                "L’hébergement d’origine est déjà un Cloud de confiance : contacter la DINUM pour "
-                "évaluer le dossier.",
-                f"Écrire à {rules.contact} en expliquant pourquoi l’hébergement actuel ne donne pas "
-                "satisfaction."))
-
-    minimum_commitments = int(rules["min_third_party_commitments"].value)
-    if s.extension is not None and s.extension.third_party_commitments < minimum_commitments:
-        out.append(ctx.check(
-            "EXTENSION_WITHOUT_COMMITMENT", "blocking", "min_third_party_commitments",
-            f"L’extension déclare {s.extension.third_party_commitments} engagement formalisé de "
-            f"ministère tiers ; il en faut au moins {minimum_commitments}.",
-            f"Obtenir au moins {minimum_commitments - s.extension.third_party_commitments} "
-            "engagement(s) formalisé(s) d’un ministère tiers d’utiliser les nouveaux services une "
-            "fois disponibles."))
-
-    size_words = ("coût total TTC" if reading.size_measure == "total_cost"
-                  else "assiette éligible TTC")
-    what_to_add = ("de dépenses" if reading.size_measure == "total_cost"
-                   else "de dépenses éligibles")
-    min_size, max_size = rules.money("min_project_ttc"), rules.money("max_project_ttc")
-    if size < min_size:
-        out.append(ctx.check(
-            "PROJECT_TOO_SMALL", "blocking", "min_project_ttc",
-            f"Le projet ({eur(size)}, {size_words}) est sous la taille minimale de "
-            f"{eur(min_size, cents=False)} TTC.",
-            f"Il manque {eur(min_size - size)} {what_to_add} pour atteindre "
-            f"{eur(min_size, cents=False)} : élargir le périmètre (d’autres applications à migrer) "
-            "ou regrouper des projets."))
-    if size > max_size:
-        out.append(ctx.check(
-            "PROJECT_TOO_LARGE", "blocking", "max_project_ttc",
-            f"Le projet ({eur(size)}, {size_words}) dépasse la taille maximale de "
-            f"{eur(max_size, cents=False)} TTC.",
-            f"Le projet dépasse {eur(max_size, cents=False)} de {eur(size - max_size)} : envisager "
-            "deux phases déposées séparément, ou réduire le périmètre."))
-
-    minimum = rules.money("min_eligible_ttc")
-    if reading.minimum_applies_to == "eligible_base":
-        if base < minimum:
-            out.append(ctx.check(
-                "ELIGIBLE_BASE_TOO_LOW", "blocking", "min_eligible_ttc",
-                f"L’assiette éligible ({eur(base)}) est inférieure au minimum de "
-                f"{eur(minimum, cents=False)} TTC éligible au cofinancement.",
-                f"Il manque {eur(minimum - base)} de dépenses éligibles pour atteindre "
-                f"{eur(minimum, cents=False)}."))
-    elif potential < minimum:
-        needed = base_needed_for_cofinancing(minimum, s.requested_rate)
-        out.append(ctx.check(
-            "ELIGIBLE_BASE_TOO_LOW", "blocking", "min_eligible_ttc",
-            f"Le cofinancement potentiel ({eur(potential)}) est inférieur au plancher de "
-            f"{eur(minimum, cents=False)} TTC (lecture « {reading.label} »).",
-            f"Il manque {eur(minimum - potential)} de cofinancement, soit {eur(needed - base)} de "
-            f"dépenses éligibles au taux de {percent(s.requested_rate, 2)}."))
-
-    share = rules.money("max_training_share")
-    if training > 0 and training > share * base:
-        cut = training_reduction(training, base - training, share)
-        actual = percent(training / base, 2) if base else "—"
-        out.append(ctx.check(
-            "TRAINING_SHARE_HIGH", "warning", "max_training_share",
-            f"La formation ({eur(training)}, soit {actual} de l’assiette éligible) dépasse "
-            f"{percent(share)} de l’assiette : au-delà, le simulateur ne la tient plus pour « un "
-            "volume raisonné » (hypothèse du simulateur).",
-            f"Réduire la formation de {eur(cut)}, ou justifier ce volume au regard de l’ambition "
-            "du projet."))
-
-    if other > 0:
-        n = sum(1 for line in s.cost_lines if line.category == "other")
-        out.append(ctx.check(
-            "OTHER_COSTS_TO_JUSTIFY", "warning", "categories_to_justify",
-            f"{n} ligne(s) « {labels.CATEGORIES['other']} » ({eur(other)}) comptent dans l’assiette "
-            "sans entrer dans une catégorie de la page (hypothèse du simulateur).",
-            "Justifier ces dépenses dans le dossier, ou les reclasser dans une catégorie précise."))
-
-    if excluded > 0:
-        out.append(ctx.check(
-            "EXCLUDED_COSTS", "info", "excluded_categories",
-            f"{eur(excluded)} de dépenses (matériel, logiciels, ressources Cloud, évolutions "
-            "fonctionnelles) ne sont pas comptabilisées dans l’assiette.",
-            "Ces dépenses restent entièrement à la charge du porteur de projet."))
-
-    horizon = int(rules["impact_horizon_months"].value)
-    if not six_month:
-        when = (f"le premier jalon d’impact est au mois {first_impact}" if first_impact
-                else "aucun jalon n’apporte d’impact réel")
-        out.append(ctx.check(
-            "NO_SIX_MONTH_IMPACT", "info", "impact_horizon_months",
-            f"Pas d’impact réel attendu dans les {horizon} premiers mois : {when}.",
-            f"Les projets présentant un impact réel en moins de {horizon} mois sont privilégiés : "
-            f"prévoir une première livraison utile au plus tard au mois {horizon} (par exemple une "
-            "première application migrée)."))
-
-    ind = s.indicators
-    if savings is None:
-        out.append(ctx.check(
-            "SAVINGS_INDICATOR_MISSING", "warning", "mandatory_indicators",
-            "Les économies induites par le projet ne sont pas renseignées.",
-            "Indiquer les économies annuelles TTC attendues, ou le coût annuel de fonctionnement "
-            "actuel et visé : c’est un indicateur obligatoire."))
-    if ind.agents_trained is None:
-        out.append(ctx.check(
-            "AGENTS_TRAINED_MISSING", "warning", "mandatory_indicators",
-            "Le nombre d’agents formés et travaillant dans un contexte Cloud n’est pas renseigné.",
-            "Indiquer le nombre d’agents formés à l’issue du projet : c’est un indicateur "
-            "obligatoire."))
-    if not any(r.complete for r in impact_results):
-        detail = ("Aucun indicateur d’impact n’est renseigné." if not ind.impact else
-                  "Aucun indicateur d’impact n’a à la fois sa mesure actuelle et sa cible.")
-        out.append(ctx.check(
-            "IMPACT_INDICATORS_MISSING", "warning", "impact_indicators_required", detail,
-            "Ajouter au moins un indicateur avec sa mesure actuelle et sa cible datée (par exemple "
-            "la fréquence des déploiements en production ou le temps de restauration sur incident)."))
-    return out
 
 
 def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:

@@ -58,7 +58,7 @@ MAX_CELL_CHARS = 2_000  # a longer workbook cell is refused before any parsing
 # What one import may scan, whatever the content: rows (blank ones included: in a workbook, the
 # row number reached; in a CSV, the records of each pass), cells (every cell of the file, those
 # right of MAX_COLUMNS included), and time.
-MAX_SCAN_ROWS = 50_000
+MAX_SCAN_ROWS = 60_000
 MAX_SCAN_CELLS = 1_000_000
 MAX_SCAN_SECONDS = 20.0
 # Workbooks (zip archives), checked from the archive's directory before any part is read, then
@@ -69,7 +69,7 @@ ZIP_RATIO_FREE_BYTES = 1_000_000  # …for parts larger than this
 MAX_ZIP_ENTRIES = 10_000
 MAX_XML_DEPTH = 64  # nesting of XML elements
 MAX_XML_MARKUP = 1_000_000  # bytes of XML without any « > » (a tag or a text that never ends)
-MAX_STYLES = 100_000  # cell formats read from the style sheet (Excel allows 64 000)
+MAX_STYLES = 65_536  # cell formats read from the style sheet (Excel allows 64 000)
 
 #: The message of a file that failed in a way no check foresaw (a safety net: never expected).
 UNEXPECTED_ERROR = ("le fichier n’a pas pu être lu (contenu inattendu) : l’enregistrer à nouveau "

@@ -8,6 +8,13 @@ APPLICANT_KINDS = {
     "other": "Autre organisme",
 }
 
+#: The applicant kinds inside a sentence (« n’est ni une administration d’État ni … »).
+APPLICANT_KINDS_IN_TEXT = {
+    "state_administration": "une administration d’État",
+    "state_operator": "un opérateur de l’État",
+    "other": "un autre organisme",
+}
+
 ORIGINS = {
     "physical": "Infrastructures physiques",
     "other_internal_cloud": "Cloud interne autre que PI ou NUBO",
@@ -20,6 +27,14 @@ TARGETS = {
     "nubo": "NUBO (DGFiP)",
     "secnumcloud": "Offre commerciale qualifiée SecNumCloud",
     "other": "Autre offre commerciale (non qualifiée SecNumCloud)",
+}
+
+#: The targets inside a sentence (« n’est ni PI, ni NUBO, ni une offre … »).
+TARGETS_IN_TEXT = {
+    "pi": "PI",
+    "nubo": "NUBO",
+    "secnumcloud": "une offre commerciale qualifiée SecNumCloud",
+    "other": "une autre offre commerciale",
 }
 
 TARGET_HELP = {
@@ -40,6 +55,18 @@ CATEGORIES = {
     "cloud_resources": "Ressources Cloud consommées",
     "functional_changes": "Évolutions fonctionnelles",
     "other": "Autres dépenses",
+}
+
+#: The categories inside a sentence (« 12 000 € de dépenses (matériel, logiciels, …) »).
+CATEGORIES_IN_TEXT = {
+    "external_services": "prestations externes",
+    "internal_staff": "temps des agents",
+    "training": "formation",
+    "hardware": "matériel",
+    "software": "logiciels",
+    "cloud_resources": "ressources Cloud",
+    "functional_changes": "évolutions fonctionnelles",
+    "other": "autres dépenses",
 }
 
 BASES = {"ht": "HT", "ttc": "TTC"}

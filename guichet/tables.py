@@ -59,7 +59,7 @@ def rules_table(rules) -> pd.DataFrame:
 
 def import_preview_tables(preview) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(accepted lines, rejected rows) of an import preview, as the user will read them."""
-    from guichet.evaluate import line_ttc
+    from guichet.formulas import line_ttc
 
     accepted = pd.DataFrame([{
         "Ligne du fichier": row,

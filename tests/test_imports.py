@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from guichet import imports
 from guichet.evaluate import evaluate
 from guichet.exports import export_csv, export_xlsx
+from guichet.formatting import number
 from guichet.imports import (TEMPLATE_EXAMPLES, ImportFileError, add_lines, import_cost_lines,
                              import_csv, import_xlsx, parse_number, replace_lines, template_csv,
                              template_xlsx)
@@ -693,14 +694,15 @@ def test_far_right_cells_on_many_rows_are_refused_quickly():
     rows = HEADER_ROW + data_row() + "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>'
                                              for n in range(3, 100_003))
     message, seconds, peak = refusal(hand_xlsx(rows))
-    assert message.startswith("le fichier compte plus de 50\u202f000 lignes à parcourir, lignes "
-                              "vides comprises (feuille « Budget », ligne 50\u202f001)")
+    assert message.startswith(f"le fichier compte plus de {number(imports.MAX_SCAN_ROWS)} lignes "
+                              "à parcourir, lignes vides comprises (feuille « Budget », ligne "
+                              f"{number(imports.MAX_SCAN_ROWS + 1)})")
     assert seconds < 5 and peak < 200
 
 
 def test_a_row_number_far_below_the_table_is_refused_without_scanning_the_gap():
     rows = HEADER_ROW + data_row() + '<row r="1048576"><c r="A1048576"><v>1</v></c></row>'
-    with pytest.raises(ImportFileError, match="plus de 50\u202f000 lignes à parcourir"):
+    with pytest.raises(ImportFileError, match=f"plus de {number(imports.MAX_SCAN_ROWS)} lignes à parcourir"):
         import_cost_lines(hand_xlsx(rows), "budget.xlsx")
 
 
@@ -730,10 +732,11 @@ def test_cell_and_time_budgets(monkeypatch):
 
 def test_csv_rows_and_cells_scanned_are_bounded():
     header = "Libellé;Catégorie;Montant;Base;Mois de début;Mois de fin\n"
-    blank_lines = ("\n" * 60_000 + header + "X;Autres;1;HT;1;1\n").encode()
+    blank_lines = ("\n" * (imports.MAX_SCAN_ROWS + 10) + header + "X;Autres;1;HT;1;1\n").encode()
     message, seconds, _ = refusal(blank_lines, "budget.csv")
-    assert message.startswith("le fichier compte plus de 50\u202f000 lignes à parcourir, lignes "
-                              "vides comprises (vers la ligne 50\u202f001)")
+    assert message.startswith(f"le fichier compte plus de {number(imports.MAX_SCAN_ROWS)} lignes "
+                              "à parcourir, lignes vides comprises (vers la ligne "
+                              f"{number(imports.MAX_SCAN_ROWS + 1)})")
     wide = (header + "X;Autres;1;HT;1;1" + ";" * 1_100_000 + "\n").encode()
     message, seconds_wide, _ = refusal(wide, "budget.csv")
     assert message.startswith("le fichier compte plus de 1\u202f000\u202f000 cellules à parcourir")

@@ -58,9 +58,11 @@ class Rules:
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
 
-    def money(self, rule_id: str) -> Decimal:
-        """A rule whose value is an amount or a rate, as a Decimal."""
+    def decimal(self, rule_id: str) -> Decimal:
+        """A rule whose value is a number (an amount, a rate, a share), as an exact Decimal."""
         return Decimal(str(self.rules[rule_id].value))
+
+    money = decimal  # the former name, while the last callers move
 
     def values(self, rule_id: str) -> tuple:
         return tuple(self.rules[rule_id].value)
