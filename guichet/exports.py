@@ -10,14 +10,20 @@ The same functions are behind the app's download buttons and ``python -m guichet
   and every dated target of each impact indicator with its DORA band.
 - :func:`export_csv` — the cost lines only, ``;`` separator, UTF-8 with BOM, decimal comma.
 - :func:`export_markdown` — the summary as Markdown, indicators included.
-- :func:`export_pdf` — a one-to-two-page A4 summary (key figures, status in words, checks with
-  advice, the indicators one line each, the charts of :mod:`guichet.charts` rendered with
-  vl-convert — the payback chart only if there is room —, rules version and date).
+- :func:`export_pdf` — an A4 dossier: page 1, always one page, is the summary (status in words,
+  key figures, six-month flag, the blocking reasons, then the reserves and information as room
+  allows); then « Annexe 1 — Contrôles » (advice and sources), « Annexe 2 — Indicateurs » and
+  « Annexe 3 — Graphiques » (the charts of :mod:`guichet.charts`, rendered by vl-convert in a
+  child process, :mod:`guichet.render`). At most :data:`PDF_MAX_PAGES` pages and
+  :data:`PDF_MAX_BYTES` bytes, whatever the scenario.
 
-Text the user typed is data, never a formula (CSV/formula injection): in CSV a value starting
-with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with an apostrophe; in XLSX
-every text is written as a text cell (``data_type 's'``, with Excel's « quote prefix »), never
-as a formula.
+Text the user typed is data, never a formula (CSV/formula injection): a text that
+:func:`looks_like_formula` — after its leading spaces and zero-width characters, in NFKC form,
+it starts with ``=``, ``+``, ``-`` or ``@``, or it starts with a tab or a carriage return — is
+prefixed with an apostrophe in CSV; in XLSX every text is written as a text cell (``data_type
+'s'``), never as a formula, and such a text also gets Excel's « quote prefix ». XLSX text cells
+go through :func:`xml_safe` (characters XML cannot hold become « � »). In Markdown, user text
+goes through :func:`_md`.
 
 Pure functions; no Streamlit.
 """
@@ -27,7 +33,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import struct
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -71,11 +79,52 @@ DISCLAIMER = ("Simulation indicative établie à partir de la page publique du g
 
 # --- small shared helpers -----------------------------------------------------------------------
 
-def neutralise(text: str) -> str:
-    """A CSV cell that no spreadsheet will run as a formula: text starting with ``=``, ``+``,
-    ``-``, ``@``, tab or carriage return gets a leading apostrophe."""
+def _invisible_or_space(ch: str) -> bool:
+    """A character a spreadsheet skips, or a person does not see, before a formula: white space
+    (spaces of every width, no-break spaces, tabs, line breaks) and the format characters
+    (category Cf: zero-width space U+200B, joiners U+200C and U+200D, word joiner U+2060, byte
+    order mark U+FEFF, soft hyphen, direction marks…)."""
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula: it starts with a tab or a carriage
+    return, or — once the characters of :func:`_invisible_or_space` at its start are skipped and
+    it is put in Unicode NFKC form, which turns the fullwidth and small forms ``＝ ＋ － ＠ ﹦ ﹢ ﹣
+    ﹫`` (and the super- and subscript ``⁼ ⁺ ₌ ₊``) into ``= + - @`` — with ``=``, ``+``, ``-``
+    or ``@``."""
     text = str(text)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    if text.startswith(FORMULA_TRIGGERS):
+        return True
+    i = 0
+    while i < len(text) and _invisible_or_space(text[i]):
+        i += 1
+    # NFKC of the first visible characters is enough: a character's NFKC form depends only on it
+    # and on the combining marks after it
+    head = unicodedata.normalize("NFKC", text[i:i + 16])
+    j = 0
+    while j < len(head) and _invisible_or_space(head[j]):
+        j += 1
+    return head.startswith(FORMULA_TRIGGERS[:4], j)
+
+
+def neutralise(text: str) -> str:
+    """A CSV cell that no spreadsheet will run as a formula: text that :func:`looks_like_formula`
+    gets a leading apostrophe; any other text is kept as typed."""
+    text = str(text)
+    return "'" + text if looks_like_formula(text) else text
+
+
+#: Characters XML 1.0 cannot hold, so neither can an XLSX file (openpyxl raises
+#: ``IllegalCharacterError`` for the control characters): C0 controls but tab, line feed and
+#: carriage return; lone surrogates; U+FFFE and U+FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML cannot hold (:data:`_XML_ILLEGAL`) replaced by « � »
+    (U+FFFD, the replacement character); any other text unchanged."""
+    return _XML_ILLEGAL.sub("\ufffd", text)
 
 
 def csv_decimal(value: Decimal) -> str:
@@ -276,7 +325,8 @@ def export_csv(scenario: Scenario, evaluation: Evaluation) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(LINE_COLUMNS)
     writer.writerows(_line_rows(evaluation))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    # (a lone surrogate, which UTF-8 cannot hold and the scenario format refuses, as « ? »)
+    return ("\ufeff" + out.getvalue()).encode("utf-8", errors="replace")
 
 
 # --- Markdown -------------------------------------------------------------------------------------
@@ -395,7 +445,9 @@ def _xl_string(text: str) -> str:
 
 
 class _Sheet:
-    """A little writer over an openpyxl worksheet: text is always a text cell."""
+    """A little writer over an openpyxl worksheet: text is always a text cell, with the
+    characters XML cannot hold replaced (:func:`xml_safe`), and with Excel's « quote prefix »
+    when it :func:`looks_like_formula`."""
 
     def __init__(self, ws, styles: dict):
         self.ws = ws
@@ -405,9 +457,9 @@ class _Sheet:
     def put(self, row: int, col: int, value: Any, *, fmt: str | None = None, style: str | None = None):
         cell = self.ws.cell(row=row, column=col)
         if isinstance(value, str):
-            cell.value = value
+            cell.value = xml_safe(value)
             cell.data_type = "s"  # text, even when it starts with « = »: never a formula
-            if value.startswith(FORMULA_TRIGGERS):
+            if looks_like_formula(value):
                 cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
         elif isinstance(value, bool):
             cell.value = "Oui" if value else "Non"
@@ -842,7 +894,7 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
 
     for sheet in (summary, checks, calendar, indicators):  # the lines sheet is done as written
         _fit_heights(sheet.ws)
-    wb.properties.title = f"Synthèse — {s.name}"[:255]
+    wb.properties.title = xml_safe(f"Synthèse — {s.name}"[:255])
     wb.properties.creator = "Simulateur du guichet « Adoption du Cloud de confiance »"
     wb.properties.language = "fr-FR"
     out = io.BytesIO()
@@ -886,34 +938,27 @@ def find_font() -> tuple[Path, Path, Path] | None:
     return None
 
 
-@dataclass
-class _PdfLevel:
-    """How much the PDF shows; lowered until it fits on two pages."""
+#: The PDF's bounds, whatever the scenario. Page 1 is the summary, alone on its page and never
+#: longer; each annex then uses at most this many pages, counting the page it starts on (a long
+#: list is cut with « … et N autres, voir le classeur XLSX »).
+ANNEX_PAGES = {"checks": 2, "indicators": 2, "charts": 2}
+#: At most this many pages in all.
+PDF_MAX_PAGES = 1 + sum(ANNEX_PAGES.values())
+#: At most this many bytes: above, charts are left out, the last one first, until it fits.
+PDF_MAX_BYTES = 3 * 1024 * 1024
+ANNEX_TITLES = {"checks": "Contrôles", "indicators": "Indicateurs", "charts": "Graphiques"}
 
-    sources: bool = True
-    charts: tuple[str, ...] = ("funding", "categories", "timeline", "monthly")
-    chart_scale: float = 1.0
-
-
-#: Largest height of each chart in the PDF (mm), before the level's scale.
+#: Largest height of each chart in the PDF (mm).
 CHART_HEIGHTS = {"funding": 42.0, "categories": 60.0, "timeline": 75.0, "monthly": 72.0,
                  "payback": 62.0}
 CHART_TITLES = {"funding": "Financement du projet (TTC)", "categories": "Coûts par catégorie (TTC)",
                 "timeline": "Calendrier du projet",
                 "monthly": "Dépenses mensuelles et cumulées (TTC)",
                 "payback": "Économies cumulées et reste à charge"}
-
-#: The payback chart is shown only when there is room: it is the first thing left out.
-_LEVELS = (
-    _PdfLevel(charts=("funding", "categories", "timeline", "monthly", "payback")),
-    _PdfLevel(),
-    _PdfLevel(sources=False),
-    _PdfLevel(sources=False, chart_scale=0.8),
-    _PdfLevel(sources=False, chart_scale=0.65),
-    _PdfLevel(sources=False, charts=("funding", "categories", "timeline"), chart_scale=0.65),
-    _PdfLevel(sources=False, charts=("funding", "categories"), chart_scale=0.65),
-    _PdfLevel(sources=False, charts=()),
-)
+#: The charts in the order of the annex; the payback chart is the first one left out.
+CHART_ORDER = ("funding", "categories", "timeline", "monthly", "payback")
+CHARTS_UNAVAILABLE = ("Graphiques non disponibles : leur rendu a échoué ou a dépassé le temps "
+                      "imparti. Tous les chiffres sont dans ce document et dans le classeur XLSX.")
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -922,33 +967,47 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-def render_chart_png(chart: Any, width_px: int = 520, scale: float = 2.0) -> bytes:
-    """An altair chart as PNG bytes (vl-convert), at a fixed width (the app's charts leave the
-    width to their container)."""
-    import vl_convert as vlc
+class ChartRenderError(RuntimeError):
+    """A chart could not be rendered to PNG (the renderer failed, crashed or ran out of time)."""
 
+
+def chart_spec(chart: Any, width_px: int = 520) -> dict:
+    """The Vega-Lite spec of an altair chart (or a spec), at a fixed width (the app's charts
+    leave the width to their container), on a white background."""
     spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
     if not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
         spec["width"] = width_px
     spec.setdefault("background", "white")
-    version = None
-    schema = str(spec.get("$schema", ""))
-    if "/v" in schema:
-        major_minor = ".".join(schema.rsplit("/v", 1)[1].split(".")[:2])
-        known = vlc.get_vegalite_versions()
-        if major_minor in known:
-            version = major_minor
-    kwargs = {"vl_version": version} if version else {}
-    return vlc.vegalite_to_png(spec, scale=scale, **kwargs)
+    return spec
 
 
-def _chart_images(scenario: Scenario, evaluation: Evaluation) -> dict[str, bytes]:
-    """PNG of each chart of :mod:`guichet.charts` that exists and renders; the others are left
-    out (the PDF still has every figure in words)."""
+def render_chart_png(chart: Any, width_px: int = 520, scale: float = 2.0) -> bytes:
+    """An altair chart as PNG bytes, rendered by vl-convert in a child process
+    (:mod:`guichet.render`); raises :class:`ChartRenderError` when it cannot be."""
+    from guichet import render
+    pngs = render.render_pngs([chart_spec(chart, width_px)], scale=scale)
+    if not pngs or pngs[0] is None:
+        raise ChartRenderError("le graphique n’a pas pu être dessiné")
+    return pngs[0]
+
+
+@dataclass
+class _Charts:
+    """The PNG of each chart drawn, and the charts that should have been drawn but failed."""
+
+    images: dict[str, bytes]
+    failed: list[str]
+
+
+def _chart_images(scenario: Scenario, evaluation: Evaluation) -> _Charts:
+    """The PNG of each chart of :mod:`guichet.charts` that has something to draw, all rendered
+    in ONE child process (:func:`guichet.render.render_pngs`). A chart that fails — its maker
+    raises, vl-convert rejects it, or the child crashes or runs out of time — is listed in
+    ``failed``: the PDF says so, and still has every figure in words."""
     try:
         from guichet import charts
     except Exception:
-        return {}
+        return _Charts({}, [])
     makers = {
         "funding": ("funding_split_chart", lambda f: f(evaluation), 520),
         "categories": ("costs_by_category_chart", lambda f: f(evaluation), 520),
@@ -962,36 +1021,62 @@ def _chart_images(scenario: Scenario, evaluation: Evaluation) -> dict[str, bytes
                   if k == "timeline" and scenario.milestones}
     if evaluation.payback_months is None:  # no positive savings: nothing to cumulate
         makers.pop("payback", None)
-    out = {}
+    specs: dict[str, dict] = {}
+    failed: list[str] = []
     for key, (name, call, width) in makers.items():
         maker = getattr(charts, name, None)
         if maker is None:
             continue
         try:
-            out[key] = render_chart_png(call(maker), width_px=width)
-        except Exception:  # a chart that fails to render is left out, never the whole PDF
-            continue
-    return out
+            specs[key] = chart_spec(call(maker), width_px=width)
+        except Exception:  # a chart that cannot be made is left out, never the whole PDF
+            failed.append(key)
+    if not specs:
+        return _Charts({}, failed)
+    from guichet import render
+    pngs = render.render_pngs(list(specs.values()))
+    if pngs is None:  # the child failed as a whole
+        return _Charts({}, [k for k in CHART_ORDER if k in failed or k in specs])
+    images = {}
+    for key, png in zip(specs, pngs, strict=True):
+        if png is None:
+            failed.append(key)
+        else:
+            images[key] = png
+    return _Charts(images, [k for k in CHART_ORDER if k in failed])
 
 
 def export_pdf(scenario: Scenario, evaluation: Evaluation, *,
                exported_at: dt.datetime | None = None, charts: bool = True) -> bytes:
-    """A printable A4 summary in French on one or two pages: status in words, key figures,
-    six-month flag, the checks with their advice, the charts, rules version and date.
-
-    If everything does not fit on two pages, the sources of the checks, then the size and number
-    of charts, are reduced until it does."""
-    images = _chart_images(scenario, evaluation) if charts else {}
+    """A printable A4 dossier in French. Page 1, always one page, is the summary: status in
+    words, key figures, six-month flag, the blocking reasons (and the reserves). Then the
+    annexes: 1 — the checks with advice and source, 2 — the indicators, 3 — the charts
+    (``charts=False`` leaves them out). At most :data:`PDF_MAX_PAGES` pages and
+    :data:`PDF_MAX_BYTES` bytes, whatever the scenario."""
+    rendered = _chart_images(scenario, evaluation) if charts else _Charts({}, [])
     when = exported_at or _now()
     font = find_font()
-    pdf_bytes = b""
-    for level in _LEVELS:
-        pdf = _SummaryPdf(scenario, evaluation, when, font, level, images)
+    keys = [k for k in CHART_ORDER if k in rendered.images]
+    too_big: list[str] = []
+    while True:
+        pdf = _SummaryPdf(scenario, evaluation, when, font,
+                          {k: rendered.images[k] for k in keys}, rendered.failed, too_big,
+                          charts and bool(rendered.images or rendered.failed))
         pdf.build()
-        pdf_bytes = bytes(pdf.output())
-        if pdf.pages_count <= 2:
-            break
-    return pdf_bytes
+        data = bytes(pdf.output())
+        if (len(data) <= PDF_MAX_BYTES and pdf.pages_count <= PDF_MAX_PAGES) or not keys:
+            return data
+        too_big.insert(0, keys.pop())  # the last chart first: the payback chart
+
+
+def _wrapmode(text: str):
+    """Lines broken between words, or anywhere in a text with a « word » too long for a line
+    (Chinese or Japanese, which has no spaces; a pasted identifier)."""
+    from fpdf.enums import WrapMode
+    return WrapMode.CHAR if _LONG_WORD.search(str(text)) else WrapMode.WORD
+
+
+_LONG_WORD = re.compile(r"[^\s]{36}")
 
 
 def _make_pdf_class():
@@ -999,14 +1084,20 @@ def _make_pdf_class():
     from fpdf.enums import XPos, YPos
 
     class SummaryPdf(FPDF):
-        def __init__(self, scenario, evaluation, when, font, level, images):
+        def __init__(self, scenario, evaluation, when, font, images, failed, too_big,
+                     chart_annex):
             super().__init__(orientation="P", unit="mm", format="A4")
-            self.scn, self.ev, self.when, self.level, self.images = (scenario, evaluation, when,
-                                                                  level, images)
+            self.scn, self.ev, self.when, self.images = scenario, evaluation, when, images
+            self.failed, self.too_big = failed, too_big
             self.rules = load_rules()
+            self.annexes = [k for k in ("checks", "indicators", "charts")
+                            if k != "charts" or chart_annex]
+            self.annex: tuple[int, str] | None = None  # the annex being written
+            self.on_summary: set[str] = set()  # charts drawn on page 1
+            self.annex_first = self.annex_last = 0  # its pages
             self.set_margins(15, 16, 15)
             self.set_auto_page_break(True, margin=18)
-            self.set_title(f"Synthèse — {scenario.name}")
+            self.set_title(_printable(f"Synthèse — {scenario.name}"))
             self.set_author("Simulateur du guichet « Adoption du Cloud de confiance »")
             self.set_lang("fr-FR")
             if font:
@@ -1024,19 +1115,62 @@ def _make_pdf_class():
 
         def multi_cell(self, *args, **kwargs):
             kwargs.setdefault("align", "L")  # ragged right: justified French text gets holes
+            text = args[2] if len(args) > 2 else kwargs.get("text", "")
+            kwargs.setdefault("wrapmode", _wrapmode(text))
             return super().multi_cell(*args, **kwargs)
 
-        # text that the font can draw
+        def write(self, h=None, text="", *args, **kwargs):
+            kwargs.setdefault("wrapmode", _wrapmode(text))
+            return super().write(h, text, *args, **kwargs)
+
+        # --- text ---------------------------------------------------------------------------
+
         def tx(self, text: str) -> str:
-            text = str(text)
+            """Text that the font can draw: any other character (a control character, a glyph
+            the font lacks) is replaced."""
+            text = str(text).translate(_PDF_SPACES)
             if self._glyphs is None:
-                return "".join(ch if _cp1252(ch) else _FALLBACK_CHARS.get(ch, "?") for ch in text)
-            return "".join(ch if ord(ch) in self._glyphs or ch in "\n\t"
+                return "".join(ch if _cp1252(ch) and (ch >= " " or ch == "\n") else
+                               _FALLBACK_CHARS.get(ch, "?") for ch in text)
+            return "".join(ch if (ord(ch) in self._glyphs and ch >= " ") or ch == "\n"
                            else _FALLBACK_CHARS.get(ch, "?") for ch in text)
+
+        def lines_of(self, text: str, w: float, h: float) -> list[str]:
+            return self.multi_cell(w, h, text, dry_run=True, output="LINES")
+
+        def fit(self, text: str, w: float, h: float, max_lines: int) -> str:
+            """``text`` (through :meth:`tx`) in at most ``max_lines`` lines of width ``w`` in the
+            current font, cut with « … » if it is longer."""
+            text = self.tx(text)
+            cap = 250 * max_lines  # no line of a width we use holds more characters
+            cut = len(text) > cap
+            text = text[:cap]
+            lines = self.lines_of(text, w, h)
+            if len(lines) <= max_lines and not cut:
+                return text
+            n = min(len(text), sum(len(line) + 1 for line in lines[:max_lines]))
+            while n > 0 and len(self.lines_of(text[:n].rstrip() + "…", w, h)) > max_lines:
+                n -= max(1, n // 40)
+            return text[:n].rstrip() + "…"
+
+        def height(self, text: str, w: float, h: float) -> float:
+            return len(self.lines_of(text, w, h)) * h if text else 0.0
 
         def use_font(self, size: float, style: str = "", colour=TEXT_GREY):
             self.set_font(self._family, style, size)
             self.set_text_color(*colour)
+
+        def fitted_size(self, text: str, w: float, size: float, style: str = "B") -> float:
+            """The largest font size up to ``size`` at which ``text`` holds on one line of
+            width ``w`` (figures of a thousand billion euros stay in their box)."""
+            while size > 5:
+                self.set_font(self._family, style, size)
+                if self.get_string_width(text) <= w:
+                    break
+                size -= 0.5
+            return size
+
+        # --- page furniture -----------------------------------------------------------------
 
         def header(self):
             self.set_fill_color(*BLUE_FRANCE)
@@ -1045,6 +1179,12 @@ def _make_pdf_class():
             self.use_font(8, "B", (255, 255, 255))
             self.cell(0, 5, self.tx(f"Simulation — {self.rules.title} (DINUM, FTAP)"))
             self.set_y(14)
+            if self.annex and self.page > self.annex_first:
+                number, title = self.annex
+                self.use_font(9, "B", BLUE_FRANCE)
+                self.cell(0, 5, self.tx(f"Annexe {number} — {title} (suite)"),
+                          new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                self.ln(2)
 
         def footer(self):
             self.set_y(-14)
@@ -1055,34 +1195,101 @@ def _make_pdf_class():
             self.multi_cell(
                 150, 3.4,
                 self.tx(f"Règles {self.ev.rules_version} — page DINUM du "
-                       f"{french_date(self.rules.source_date)} — exporté le "
-                       f"{french_datetime(self.when)}. {DISCLAIMER}"),
+                        f"{french_date(self.rules.source_date)} — exporté le "
+                        f"{french_datetime(self.when)}. {DISCLAIMER}"),
                 new_x=XPos.RIGHT, new_y=YPos.TOP)
             self.set_xy(165, -13)
             self.cell(30, 3.4, self.tx(f"Page {self.page_no()}/{{nb}}"), align="R")
 
-        # --- blocks -----------------------------------------------------------------------------
+        def heading(self, title: str):
+            self.use_font(11.5, "B", BLUE_FRANCE)
+            self.cell(0, 6.5, self.tx(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_draw_color(*BLUE_FRANCE)
+            self.line(self.l_margin, self.get_y(), self.l_margin + 24, self.get_y())
+            self.ln(2)
+
+        def annex_number(self, key: str) -> int:
+            return self.annexes.index(key) + 1
+
+        def start_annex(self, key: str, min_room: float = 40):
+            """The heading « Annexe n — … », on a new page unless this one (not the summary)
+            has ``min_room`` mm left; the annex may then use ANNEX_PAGES[key] pages."""
+            self.annex = None
+            if self.page == 1 or self.get_y() + 14 + min_room > self.page_break_trigger:
+                self.add_page()
+            self.annex = (self.annex_number(key), ANNEX_TITLES[key])
+            self.annex_first = self.page
+            self.annex_last = self.page + ANNEX_PAGES[key] - 1
+            self.ln(1)
+            self.use_font(13, "B", BLUE_FRANCE)
+            self.cell(0, 7, self.tx(f"Annexe {self.annex[0]} — {self.annex[1]}"),
+                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_draw_color(*BLUE_FRANCE)
+            self.line(self.l_margin, self.get_y(), self.l_margin + 40, self.get_y())
+            self.ln(3)
+
+        def room(self, h: float, reserve: float = 0.0) -> bool:
+            """Whether a block ``h`` mm high can be written in the current annex: here, or at
+            the top of a next page within the annex's pages (added then)."""
+            if self.get_y() + h <= self.page_break_trigger - reserve:
+                return True
+            if self.page < self.annex_last and h <= self.fresh_room() - reserve:
+                self.add_page()
+                return True
+            return False
+
+        def fresh_room(self) -> float:
+            """The height a next page of the annex has (under the header and its « (suite) »)."""
+            return self.page_break_trigger - 21
+
+        def more_line(self, text: str):
+            self.use_font(8.5, "I", MENTION_GREY)
+            self.multi_cell(0, 4.4, self.tx(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+        # --- the whole document -------------------------------------------------------------
 
         def build(self):
+            self.summary_page()
+            self.checks_annex()
+            self.indicators_annex()
+            if "charts" in self.annexes:
+                self.charts_annex()
+
+        # --- page 1: the summary --------------------------------------------------------------
+
+        def summary_page(self):
+            """Everything on page 1, which never breaks: each block has a bounded height, and
+            the lists stop where the page ends."""
+            self.set_auto_page_break(False, margin=18)
             self.add_page()
             self.title_block()
             self.status_block()
             self.figures_block()
-            self.checks_block()
-            self.indicators_block()
-            self.charts_block()
-            self.lines_note()
+            note = self.annexes_note()
+            self.use_font(7.5, "I", MENTION_GREY)
+            note_h = self.height(note, self.epw, 3.6)
+            limit = self.page_break_trigger - note_h - 2
+            self.reasons_block(limit)
+            self.summary_chart(limit)
+            self.set_y(limit + 1)
+            self.use_font(7.5, "I", MENTION_GREY)
+            self.multi_cell(0, 3.6, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_auto_page_break(True, margin=18)
 
         def title_block(self):
             s, e = self.scn, self.ev
             self.use_font(16, "B", TITLE_GREY)
-            self.multi_cell(0, 7.5, self.tx(s.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(0, 7.5, self.fit(s.name, self.epw, 7.5, 2),
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.ln(1)
             self.use_font(9, "", TEXT_GREY)
-            info = [f"Demandeur : {applicant_text(s)}", *operations_text(s),
-                    f"Début du projet : {french_date(s.start_date)} — lecture : {e.reading_label}"]
-            for line in info:
-                self.multi_cell(0, 4.4, self.tx(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            info = [(f"Demandeur : {applicant_text(s)}", 1),
+                    *((op, 2) for op in operations_text(s)),
+                    (f"Début du projet : {french_date(s.start_date)} — lecture : {e.reading_label}",
+                     2)]
+            for line, max_lines in info:
+                self.multi_cell(0, 4.4, self.fit(line, self.epw, 4.4, max_lines),
+                                new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.ln(2.5)
 
         def status_block(self):
@@ -1107,7 +1314,7 @@ def _make_pdf_class():
             self.set_y(y + height + 4)
 
         def figures_block(self):
-            e = self.ev
+            e, s = self.ev, self.scn
             self.heading("Chiffres clés")
             cards = [("Coût total TTC", eur(e.total_cost_ttc)),
                      ("Assiette éligible TTC", eur(e.eligible_base_ttc)),
@@ -1122,86 +1329,178 @@ def _make_pdf_class():
                 self.set_draw_color(202, 202, 251)
                 self.rect(x, y, w, 17, style="DF")
                 self.set_xy(x + 2.5, y + 2.2)
-                self.use_font(7.5, "", TEXT_GREY)
+                self.use_font(self.fitted_size(self.tx(label), w - 5, 7.5, ""), "", TEXT_GREY)
                 self.cell(w - 5, 4, self.tx(label))
                 self.set_xy(x + 2.5, y + 8)
-                self.use_font(12 if len(value) < 16 else 10.5, "B", BLUE_FRANCE)
-                self.cell(w - 5, 6, self.tx(value))
+                value = self.tx(value)
+                self.use_font(self.fitted_size(value, w - 5, 12), "B", BLUE_FRANCE)
+                self.cell(w - 5, 6, value)
             self.set_y(y + 17 + 3)
             # the details, in a two-column table
+            savings, _ = savings_parts(e, s)
+            payback, _ = payback_parts(e)
             details = [
                 ("Dépenses exclues de l’assiette", eur(e.excluded_cost_ttc)),
                 ("Taille du projet retenue", eur(e.project_size_ttc)),
                 ("Cofinancement potentiel", eur(e.potential_cofinancing_ttc)),
                 ("Formation et acculturation", eur(e.training_cost_ttc)),
+                ("Économies annuelles induites", savings),
+                ("Retour sur investissement", payback),
             ]
-            self.use_font(8.5, "", TEXT_GREY)
             half = (self.epw - 6) / 2
             for i in range(0, len(details), 2):
                 y = self.get_y()
                 for j, (label, value) in enumerate(details[i:i + 2]):
                     x = self.l_margin + j * (half + 6)
+                    value = self.tx(value)
+                    size = self.fitted_size(value, half - 48, 8.5)
+                    value_w = self.get_string_width(value) + 1
                     self.set_xy(x, y)
                     self.use_font(8.5, "", TEXT_GREY)
-                    self.cell(half - 32, 5, self.tx(label))
-                    self.use_font(8.5, "B", TITLE_GREY)
-                    self.cell(32, 5, self.tx(value), align="R")
+                    self.cell(half - value_w, 5, self.tx(label))
+                    self.use_font(size, "B", TITLE_GREY)
+                    self.cell(value_w, 5, value, align="R")
                 self.set_draw_color(*BORDER_GREY)
                 self.line(self.l_margin, y + 5, self.l_margin + self.epw, y + 5)
                 self.set_y(y + 5.6)
             self.ln(3)
 
-        def heading(self, title: str):
-            if self.get_y() > self.page_break_trigger - 20:
-                self.add_page()
-            self.use_font(11.5, "B", BLUE_FRANCE)
-            self.cell(0, 6.5, self.tx(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.set_draw_color(*BLUE_FRANCE)
-            self.line(self.l_margin, self.get_y(), self.l_margin + 24, self.get_y())
-            self.ln(2)
-
-        def checks_block(self):
+        def reasons_block(self, limit: float):
+            """The blocking reasons, each with its advice, then the reserves and the
+            information, as many as page 1 holds above ``limit``; the others are counted, with
+            where to find them."""
             e = self.ev
-            self.heading("Contrôles")
+            self.heading("Points bloquants")
+            blocking = e.checks_of("blocking")
+            if not blocking:
+                self.use_font(9, "", TEXT_GREY)
+                self.cell(0, 4.6, self.tx("Aucun point bloquant."), new_x=XPos.LMARGIN,
+                          new_y=YPos.NEXT)
+                self.ln(2)
+            elif not self.summary_list(blocking, limit, "point(s) bloquant(s)", advice=True):
+                return
+            for severity, title, more in (("warning", "Réserves", "réserve(s)"),
+                                          ("info", "Informations", "information(s)")):
+                checks = e.checks_of(severity)
+                if not checks:
+                    continue
+                if self.get_y() + 10.5 + 4.6 + 4.6 > limit:
+                    if self.get_y() + 4.6 <= limit:
+                        self.more_line(f"{len(checks)} {more} : voir l’annexe "
+                                       f"{self.annex_number('checks')}.")
+                    return
+                self.heading(title)
+                if not self.summary_list(checks, limit, more, advice=False):
+                    return
+
+        def summary_list(self, checks: list[Check], limit: float, more: str, *,
+                         advice: bool) -> bool:
+            """The messages of ``checks`` (with their advice if ``advice``) above ``limit``;
+            False when they did not all fit (the rest is counted)."""
+            indent, more_h = 4, 4.6
+            w = self.epw - indent
+            for i, c in enumerate(checks):
+                self.use_font(9, "B" if advice else "", TITLE_GREY)
+                message = self.fit(c.message, w, 4.6, 3 if advice else 2)
+                h = self.height(message, w, 4.6)
+                self.use_font(8.5, "", TEXT_GREY)
+                tip = self.fit(f"Conseil : {c.advice}", w, 4.2, 3) if advice and c.advice else ""
+                h += self.height(tip, w, 4.2) + (1.6 if advice else 1)
+                rest = len(checks) - i - 1
+                if self.get_y() + h > limit - (more_h if rest else 0):
+                    self.more_line(f"… et {len(checks) - i} autre(s) {more} : voir l’annexe "
+                                   f"{self.annex_number('checks')}.")
+                    return False
+                self.use_font(9, "B", SEVERITY_COLOURS[c.severity])
+                self.set_x(self.l_margin)
+                self.cell(indent, 4.6, "•")
+                self.use_font(9, "B" if advice else "", TITLE_GREY)
+                self.multi_cell(w, 4.6, message, new_x=XPos.LEFT, new_y=YPos.NEXT)
+                if tip:
+                    self.use_font(8.5, "", TEXT_GREY)
+                    self.multi_cell(w, 4.2, tip, new_x=XPos.LEFT, new_y=YPos.NEXT)
+                self.set_x(self.l_margin)
+                self.ln(1.6 if advice else 1)
+            self.ln(1)
+            return True
+
+        def summary_chart(self, limit: float):
+            """The funding chart at the foot of page 1, when it holds there whole."""
+            png = self.images.get("funding")
+            if png is None:
+                return
+            w, h = self.chart_size("funding", png)
+            if self.get_y() + 2 + h > limit:
+                return
+            self.ln(2)
+            self.draw_chart("funding", png, w, h)
+            self.on_summary.add("funding")
+
+        def annexes_note(self) -> str:
+            parts = [f"{self.annex_number(k)} — {ANNEX_TITLES[k]}" for k in self.annexes]
+            n = len(self.ev.lines)
+            return self.tx(
+                f"Annexes : {' ; '.join(parts)}. {number(n)} ligne{'s' if n > 1 else ''} de "
+                "coût : le détail ligne par ligne (HT, TVA, TTC), les formules des totaux et du "
+                "retour sur investissement, le calendrier mensuel et chaque cible datée des "
+                "indicateurs sont dans le classeur XLSX du même scénario.")
+
+        # --- annex 1: the checks ---------------------------------------------------------------
+
+        def checks_annex(self):
+            e = self.ev
+            self.start_annex("checks")
             if not e.checks:
                 self.use_font(9, "", TEXT_GREY)
                 self.multi_cell(0, 4.6, self.tx("Aucun contrôle à signaler."),
                                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
                 self.ln(2)
                 return
-            for c in e.checks:
-                self.check_item(c)
+            for i, c in enumerate(e.checks):
+                if not self.check_item(c, last=i == len(e.checks) - 1):
+                    self.more_line(f"… et {len(e.checks) - i} autre(s) contrôle(s), voir le "
+                                   f"classeur XLSX (feuille « {CHECKS_SHEET} »).")
+                    break
             self.ln(1)
 
-        def check_item(self, c: Check):
-            if self.get_y() > self.page_break_trigger - 14:
-                self.add_page()
+        def check_item(self, c: Check, last: bool) -> bool:
             indent = 22
+            w = self.epw - indent
+            self.use_font(9, "B", TITLE_GREY)
+            message = self.fit(c.message, w, 4.6, 4)
+            h = self.height(message, w, 4.6)
+            self.use_font(8.5, "", TEXT_GREY)
+            advice = self.fit(f"Conseil : {c.advice}", w, 4.2, 4) if c.advice else ""
+            h += self.height(advice, w, 4.2)
+            mark = " (hypothèse du simulateur)" if c.assumption else ""
+            self.use_font(7.5, "I", MENTION_GREY)
+            source = self.fit(f"Source{mark} : « {c.source} »", w, 3.7, 4)
+            h += self.height(source, w, 3.7) + 1.6
+            if not self.room(h, 0 if last else 5):
+                return False
             y = self.get_y()
             self.use_font(8, "B", SEVERITY_COLOURS[c.severity])
             self.set_xy(self.l_margin, y)
             self.cell(indent - 2, 4.6, self.tx(severity_word(c.severity)))
             self.set_xy(self.l_margin + indent, y)
             self.use_font(9, "B", TITLE_GREY)
-            self.multi_cell(self.epw - indent, 4.6, self.tx(c.message),
-                            new_x=XPos.LEFT, new_y=YPos.NEXT)
-            if c.advice:
+            self.multi_cell(w, 4.6, message, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            if advice:
                 self.use_font(8.5, "", TEXT_GREY)
-                self.multi_cell(self.epw - indent, 4.2, self.tx(f"Conseil : {c.advice}"),
-                                new_x=XPos.LEFT, new_y=YPos.NEXT)
-            if self.level.sources:
-                mark = " (hypothèse du simulateur)" if c.assumption else ""
-                self.use_font(7.5, "I", MENTION_GREY)
-                self.multi_cell(self.epw - indent, 3.7, self.tx(f"Source{mark} : « {c.source} »"),
-                                new_x=XPos.LEFT, new_y=YPos.NEXT)
+                self.multi_cell(w, 4.2, advice, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.use_font(7.5, "I", MENTION_GREY)
+            self.multi_cell(w, 3.7, source, new_x=XPos.LEFT, new_y=YPos.NEXT)
             self.set_x(self.l_margin)
             self.ln(1.6)
+            return True
 
-        def indicators_block(self):
+        # --- annex 2: the indicators -----------------------------------------------------------
+
+        def indicators_annex(self):
             """One line each: savings, payback, savings over the horizon, agents, and each
             impact indicator (baseline → last target, DORA bands)."""
             e = self.ev
-            self.heading("Indicateurs")
+            self.start_annex("indicators")
             items = [(label, value, comment) for key, label, value, comment
                      in _indicator_figures(e, self.scn) if not key.startswith("agents_")]
             trained = (f"{number(e.agents_trained)} formé{'s' if e.agents_trained > 1 else ''}"
@@ -1216,23 +1515,35 @@ def _make_pdf_class():
                 items.append(("Indicateurs d’impact", "aucun", "indicateur d’impact saisi"))
             label_w, h = 64, 4.4
             left = self.l_margin
-            for label, value, comment in items:
-                if self.get_y() > self.page_break_trigger - 2 * h:
-                    self.add_page()
+            value_w = self.epw - label_w
+            for i, (label, value, comment) in enumerate(items):
+                self.use_font(8.5, "", TEXT_GREY)
+                label = self.fit(label, label_w - 3, h, 3)
+                label_h = self.height(label, label_w - 3, h)
+                self.use_font(8.5, "B", TITLE_GREY)  # bold is the wider: an upper bound
+                value, comment = self.tx(value), self.tx(comment)
+                if len(self.lines_of(f"{value} {comment}".strip(), value_w, h)) > 3:
+                    value = self.fit(value, value_w, h, 2)
+                    comment = self.fit(comment, value_w, h, 1)
+                value_h = self.height(f"{value} {comment}".strip(), value_w, h)
+                last = i == len(items) - 1
+                if not self.room(max(label_h, value_h) + 1, 0 if last else 5):
+                    self.more_line(f"… et {len(items) - i} autre(s) indicateur(s), voir le "
+                                   f"classeur XLSX (feuille « {INDICATORS_SHEET} »).")
+                    break
                 y = self.get_y()
                 self.set_xy(left, y)
                 self.use_font(8.5, "", TEXT_GREY)
-                self.multi_cell(label_w - 3, h, self.tx(label), new_x=XPos.LMARGIN,
-                                new_y=YPos.NEXT)
+                self.multi_cell(label_w - 3, h, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
                 label_bottom = self.get_y()
                 # the value in bold and its comment after it, wrapping under the value column
                 self.set_left_margin(left + label_w)
                 self.set_xy(left + label_w, y)
                 self.use_font(8.5, "B", TITLE_GREY)
-                self.write(h, self.tx(value))
+                self.write(h, value)
                 if comment:
                     self.use_font(8.5, "", TEXT_GREY)
-                    self.write(h, self.tx(" " + comment))
+                    self.write(h, " " + comment)
                 self.ln(h)
                 self.set_left_margin(left)
                 bottom = max(self.get_y(), label_bottom)
@@ -1241,45 +1552,59 @@ def _make_pdf_class():
                 self.set_xy(left, bottom + 0.9)
             self.ln(3)
 
-        def charts_block(self):
-            present = [k for k in self.level.charts if k in self.images]
-            first = True
-            for k in present:
-                png = self.images[k]
-                w_px, h_px = _png_size(png)
-                max_h = CHART_HEIGHTS[k] * self.level.chart_scale
-                w = self.epw
-                h = w * h_px / w_px
-                if h > max_h:
-                    h = max_h
-                    w = h * w_px / h_px
-                room = self.page_break_trigger - self.get_y() - (12 if first else 0)
-                if h > room:
-                    if room >= 0.75 * h:  # a little smaller rather than a half-empty page
-                        w, h = w * room / h, room
-                    else:
-                        self.add_page()
-                if first:
-                    self.heading("Graphiques")
-                    first = False
-                x = self.l_margin + (self.epw - w) / 2
-                self.image(io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h,
-                           alt_text=self.tx(CHART_TITLES[k]))
-                self.set_y(self.get_y() + h + 3)
-            self.ln(1)
+        # --- annex 3: the charts ---------------------------------------------------------------
 
-        def lines_note(self):
-            e = self.ev
-            if self.get_y() > self.page_break_trigger - 8:
+        def chart_size(self, key: str, png: bytes) -> tuple[float, float]:
+            w_px, h_px = _png_size(png)
+            w = self.epw
+            h = w * h_px / w_px
+            if h > CHART_HEIGHTS[key]:
+                h = CHART_HEIGHTS[key]
+                w = h * w_px / h_px
+            return w, h
+
+        def draw_chart(self, key: str, png: bytes, w: float, h: float):
+            x = self.l_margin + (self.epw - w) / 2
+            self.image(io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h,
+                       alt_text=self.tx(CHART_TITLES[key]))
+            self.set_y(self.get_y() + h + 3)
+
+        def charts_annex(self):
+            self.start_annex("charts", min_room=70)
+            if self.failed and not self.images:
+                self.more_line(CHARTS_UNAVAILABLE)
                 return
-            self.use_font(7.5, "I", MENTION_GREY)
-            sources = ("" if self.level.sources else
-                       " et la phrase de la page source de chaque contrôle")
-            self.multi_cell(0, 3.6, self.tx(
-                f"{len(e.lines)} ligne(s) de coût. Le détail ligne par ligne (HT, TVA, TTC), les "
-                f"formules des totaux et du retour sur investissement, le calendrier mensuel, "
-                f"chaque cible datée des indicateurs{sources} sont dans l’export XLSX du même "
-                "scénario."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            no_room = []
+            for k in CHART_ORDER:
+                if k not in self.images or k in self.on_summary:
+                    continue
+                png = self.images[k]
+                w, h = self.chart_size(k, png)
+                room = self.page_break_trigger - self.get_y()
+                if h > room and room < 0.75 * h:  # (a little smaller rather than a new page)
+                    if self.page < self.annex_last and self.fresh_room() >= 0.75 * h:
+                        self.add_page()
+                        room = self.page_break_trigger - self.get_y()
+                    else:
+                        no_room.append(k)
+                        continue
+                if h > room:
+                    w, h = w * room / h, room
+                self.draw_chart(k, png, w, h)
+            notes = []
+            if self.on_summary:
+                notes.append("Le graphique du financement est en page 1.")
+            if self.failed:
+                notes.append("Graphiques non disponibles (leur rendu a échoué) : "
+                             + ", ".join(CHART_TITLES[k] for k in self.failed) + ".")
+            left_out = [k for k in CHART_ORDER if k in no_room or k in self.too_big]
+            if left_out:
+                notes.append("Graphiques non repris faute de place : "
+                             + ", ".join(CHART_TITLES[k] for k in left_out) + ".")
+            for note in notes:
+                self.use_font(8.5, "I", MENTION_GREY)
+                if self.room(self.height(self.tx(note), self.epw, 4.4)):
+                    self.more_line(note)
 
     return SummaryPdf
 
@@ -1292,6 +1617,15 @@ def _SummaryPdf(*args):
     if _PDF_CLASS is None:
         _PDF_CLASS = _make_pdf_class()
     return _PDF_CLASS(*args)
+
+
+#: Separators drawn as a space in the PDF (a line feed is a line break).
+_PDF_SPACES = dict.fromkeys(map(ord, "\t\r\v\f\x85\u2028\u2029"), " ")
+
+
+def _printable(text: str) -> str:
+    """Text for the PDF's properties (title): control characters and lone surrogates as « ? »."""
+    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
 
 
 def _cp1252(ch: str) -> bool:
@@ -1328,7 +1662,8 @@ def export(scenario: Scenario, evaluation: Evaluation, fmt: str, *,
     if fmt == "csv":
         return export_csv(scenario, evaluation)
     if fmt == "md":
-        return export_markdown(scenario, evaluation, exported_at=exported_at).encode("utf-8")
+        return export_markdown(scenario, evaluation,
+                               exported_at=exported_at).encode("utf-8", errors="replace")
     if fmt == "xlsx":
         return export_xlsx(scenario, evaluation, exported_at=exported_at)
     if fmt == "pdf":

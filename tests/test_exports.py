@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import shutil
 import subprocess
 import sys
+import time
 import types
 import zipfile
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
@@ -23,7 +25,9 @@ from guichet.cli import main
 from guichet.evaluate import evaluate
 from guichet.exports import (LINES_SHEET, SUMMARY_SHEET, export_csv, export_markdown, export_pdf,
                              export_xlsx, neutralise)
+from guichet.formatting import escape_markdown
 from guichet.loading import load_scenario, scenario_from_data
+from guichet.models import Extension
 from guichet.imports import import_cost_lines
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -668,6 +672,152 @@ def test_malicious_text_is_inert_in_markdown():
     assert "\\| col \\|" in md
 
 
+#: Text a spreadsheet may read as a formula although it does not start with « = + - @ »: the
+#: fullwidth and small forms, and a formula after spaces or invisible characters.
+LOOKALIKES = ["＝HYPERLINK(\"http://evil.example\")", "＋cmd", "－2+3", "＠SUM(A1)", "﹦1+1", "﹢1",
+              "﹣1", "﹫x", "\u200b=1+1", "\u200c+1", "\u200d-1", "\u2060@SUM(A1)", "\ufeff=1+1",
+              "\u200b\ufeff＝1", "\u3000=1", "  +1", "\u00a0\u200b =1"]
+NOT_FORMULAS = ["Prestation", "1 = 1", "e-mail", "R&D", "a@b.fr", "— tiret", "¨=1", "'=1",
+                "\u200bPrestation", "（=1）", ""]
+
+
+def test_neutralise_sees_through_look_alikes_and_invisible_characters():
+    for text in LOOKALIKES:
+        assert exports.looks_like_formula(text), repr(text)
+        assert neutralise(text) == "'" + text  # the text itself as typed
+    for text in NOT_FORMULAS:
+        assert not exports.looks_like_formula(text), repr(text)
+        assert neutralise(text) == text
+
+
+def _lookalike_scenario():
+    return scenario_from_data(scenario_data(
+        name=LOOKALIKES[0], applicant={"name": LOOKALIKES[1], "kind": "state_administration"},
+        cost_lines=[cl(label, "external_services", "60000") for label in LOOKALIKES],
+        milestones=[{"label": LOOKALIKES[3], "month": 2, "impact": True}],
+        indicators={"impact": [{"name": LOOKALIKES[8], "unit": LOOKALIKES[2], "baseline": "1",
+                                "target": "2"}]}))
+
+
+def test_look_alike_formulas_are_neutralised_in_csv():
+    s = _lookalike_scenario()
+    rows = list(csv.reader(io.StringIO(export_csv(s, evaluate(s)).decode("utf-8-sig"),
+                                       newline=""), delimiter=";"))
+    assert [r[0] for r in rows[1:]] == ["'" + ln.label for ln in s.cost_lines]
+    for row in rows[1:]:
+        assert not any(exports.looks_like_formula(cell) for cell in row)
+
+
+def test_look_alike_formulas_keep_the_quote_prefix_in_xlsx():
+    s = _lookalike_scenario()
+    wb = load_workbook(io.BytesIO(export_xlsx(s, evaluate(s))))
+    lines = wb[LINES_SHEET]
+    for i, ln in enumerate(s.cost_lines, start=2):
+        cell = lines.cell(i, 1)
+        assert cell.value == ln.label and cell.data_type == "s" and cell.quotePrefix, ln.label
+    _no_user_formula(wb)
+
+
+#: What the export's own formulas are made of: these functions, and these texts.
+EXPORT_FUNCTIONS = {"SUM", "SUMIF", "ROUND", "ROUNDDOWN", "ROUNDUP", "IF"}
+EXPORT_STRINGS = {"HT", "—", exports.OUT_OF_BASE, exports.labels.STATUSES["ineligible"],
+                  exports.labels.CATEGORIES["training"], ""}
+
+
+def _no_user_formula(wb) -> None:
+    """Every cell a spreadsheet could run is a formula the export wrote (its functions, its
+    texts, references to cells); every text that looks like a formula is a text cell with
+    Excel's quote prefix."""
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                where = (ws.title, cell.coordinate, cell.value)
+                if cell.data_type == "f":
+                    literals = re.findall(r'"((?:[^"]|"")*)"', cell.value)
+                    assert set(literals) <= EXPORT_STRINGS, where
+                    code = re.sub(r'"(?:[^"]|"")*"', '""', cell.value)
+                    assert set(re.findall(r"([A-Z][A-Z0-9.]*)\(", code)) <= EXPORT_FUNCTIONS, where
+                elif isinstance(cell.value, str) and exports.looks_like_formula(cell.value):
+                    assert cell.data_type == "s" and cell.quotePrefix, where
+
+
+def test_text_that_xml_cannot_hold_does_not_break_the_exports(tmp_path):
+    s = load(ROOT / "examples" / "migration-pi.json")
+    # characters the scenario format refuses, forced in: the writers must be safe on their own
+    bad = "Nom\x01\x0b\x1f\ufffe\uffff fin"
+    surrogate = "\ud800"
+    s = s.model_copy(update={
+        "name": bad, "applicant": s.applicant.model_copy(update={"name": "\x00DNUM"}),
+        "cost_lines": [ln.model_copy(update={"label": f"\x08{ln.label}\x7f"})
+                       for ln in s.cost_lines],
+        "milestones": [m.model_copy(update={"label": "\x0c" + m.label}) for m in s.milestones],
+        "migration": s.migration.model_copy(update={"applications": [f"app{surrogate}"]})})
+    e = evaluate(s)
+    wb = load_workbook(io.BytesIO(export_xlsx(s, e, exported_at=WHEN)))
+    assert wb[SUMMARY_SHEET].cell(2, 1).value == "Nom\ufffd\ufffd\ufffd\ufffd\ufffd fin"
+    assert wb[LINES_SHEET].cell(2, 1).value == f"\ufffd{s.cost_lines[0].label[1:-1]}\x7f"
+    assert wb.properties.title == "Synthèse — Nom\ufffd\ufffd\ufffd\ufffd\ufffd fin"
+    assert export_csv(s, e).startswith(b"\xef\xbb\xbf")
+    assert export_markdown(s, e).startswith("# Nom")
+    assert b"app?" in exports.export(s, e, "md")
+    for fmt in exports.FORMATS:
+        assert exports.export(s, e, fmt)
+    pdf = export_pdf(s, e, charts=False)
+    assert pdf.startswith(b"%PDF") and _pages(pdf) <= exports.PDF_MAX_PAGES
+    text = _text(pdf, tmp_path)
+    if text is not None:
+        assert "Nom? ??? fin" in text  # (the vertical tab as a space)
+
+
+def _md_cells(row: str) -> list[str]:
+    """The cells of a Markdown table row, split at its unescaped pipes."""
+    return re.split(r"(?<!\\)\|", row.strip())[1:-1]
+
+
+def _shown(markdown: str) -> str:
+    """What a CommonMark reader shows for inline text: each backslash escape as its character
+    (an escaped « & » starts no entity)."""
+    return re.sub(r"\\(.)", r"\1", markdown.strip())
+
+
+def test_markdown_shows_user_text_as_typed_and_on_its_line():
+    s = load(ROOT / "examples" / "migration-pi.json")
+    # \r and U+2028 forced in (the scenario format turns them into spaces)
+    first, second, *rest = s.cost_lines
+    s = s.model_copy(update={"name": "Nom\r===", "cost_lines": [
+        first.model_copy(update={"label": "a\u2028b|c"}),
+        second.model_copy(update={"label": "R&amp;D"}), *rest]})
+    md = export_markdown(s, evaluate(s))
+    lines = md.splitlines()  # (str.splitlines breaks at \r, \v, \f, U+0085, U+2028, U+2029)
+    assert lines[:2] == ["# Nom ===", ""]  # a heading on one line, never a setext underline
+    header = lines.index("| Libellé | Catégorie | Saisi | HT | TVA | TTC | Assiette | Mois |")
+    rows = lines[header + 2:header + 2 + len(s.cost_lines)]
+    assert [len(_md_cells(r)) for r in rows] == [8] * len(s.cost_lines)
+    assert [_shown(_md_cells(r)[0]) for r in rows[:2]] == ["a b|c", "R&amp;D"]
+    assert "R&amp;D" not in md  # never decoded to « R&D » by a reader
+
+
+def test_markdown_escapes_every_user_text():
+    marker = "R&amp;D\r|*x*"
+    s = load(ROOT / "examples" / "migration-pi.json")
+    s = s.model_copy(update={
+        "name": marker, "applicant": s.applicant.model_copy(update={"name": marker}),
+        "migration": s.migration.model_copy(update={"applications": [marker, marker]}),
+        "extension": Extension(clouds=["pi"], services=["KMS"], third_party_commitments=1)
+        .model_copy(update={"services": [marker]}),
+        "cost_lines": [ln.model_copy(update={"label": marker}) for ln in s.cost_lines],
+        "milestones": [m.model_copy(update={"label": marker}) for m in s.milestones],
+        "indicators": s.indicators.model_copy(update={"impact": [
+            i.model_copy(update={"name": marker, "unit": marker})
+            for i in s.indicators.impact]})})
+    md = export_markdown(s, evaluate(s))
+    assert "\r" not in md and not re.search(r"(?<!\\)[&*|]amp|(?<!\\)\*x", md)
+    escaped = escape_markdown(marker)
+    points = sum(1 + max(len(i.targets), 1) for i in s.indicators.impact)
+    assert md.count(escaped) == (1 + 1 + 2 + 1 + len(s.cost_lines) + len(s.milestones)
+                                 + 2 * points)
+
+
 # --- CSV and Markdown -----------------------------------------------------------------------------
 
 def test_csv_for_excel_fr():
@@ -739,25 +889,125 @@ def _heavy_scenario():
         indicators={}))
 
 
+def _page_text(pdf: bytes, tmp_path: Path, first: int, last: int | None = None) -> str | None:
+    """The text of pages ``first`` to ``last`` as one line (pdftotext), or None without
+    pdftotext."""
+    if not shutil.which("pdftotext"):
+        return None
+    path = tmp_path / "p.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-f", str(first), "-l", str(last or first), "-layout",
+                          str(path), "-"], capture_output=True, check=True)
+    return " ".join(out.stdout.decode("utf-8").split())
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _summary_is_on_page_one(pdf: bytes, e, tmp_path: Path) -> str | None:
+    """Page 1 holds the summary: status in words, key figures, six-month flag, the blocking
+    reasons (or the count of those left to the annex); the annexes start on page 2."""
+    page1 = _page_text(pdf, tmp_path, 1)
+    if page1 is None:
+        return None
+    assert f"Statut : {e.status_label}" in page1
+    assert "Chiffres clés" in page1
+    for figure in (e.total_cost_ttc, e.eligible_base_ttc, e.cofinancing_ttc,
+                   e.own_contribution_ttc):
+        assert _words(exports.eur(figure)) in page1, figure
+    assert "Impact réel en moins de 6 mois : " + _words(exports.six_month_text(e))[:40] in page1
+    assert "Points bloquants" in page1
+    blocking = e.checks_of("blocking")
+    if not blocking:
+        assert "Aucun point bloquant." in page1
+    shown = [c for c in blocking if _words(c.message)[:40] in page1]
+    assert shown == blocking[:len(shown)] and shown or not blocking
+    if len(shown) < len(blocking):
+        assert f"… et {len(blocking) - len(shown)} autre(s) point(s) bloquant(s)" in page1
+    assert "Annexe 1 — Contrôles" not in page1
+    assert _page_text(pdf, tmp_path, 2).startswith(
+        "Simulation — Guichet de financement : Adoption du Cloud de confiance (DINUM, FTAP) "
+        "Annexe 1 — Contrôles")
+    return page1
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS + [pytest.param(_heavy_scenario(), id="heavy")])
-def test_pdf_is_one_or_two_pages(scenario, tmp_path):
+def test_pdf_summary_page_then_annexes(scenario, tmp_path, request):
     e = evaluate(scenario)
-    pdf = export_pdf(scenario, e, exported_at=WHEN)
+    # with the charts (a child process each time) for two of them: the charts' layout has its
+    # own tests
+    charts = request.node.callspec.id in ("migration-pi", "heavy")
+    pdf = export_pdf(scenario, e, exported_at=WHEN, charts=charts)
     assert pdf.startswith(b"%PDF")
-    assert 1 <= _pages(pdf) <= 2
-    text = _text(pdf, tmp_path)
-    if text is not None:
-        flat = " ".join(text.split())
-        assert f"Statut : {e.status_label}" in flat
-        assert "Règles 2023-03-10.1" in flat and "1er février 2027" in flat
-        assert "Contrôles" in flat and "Chiffres clés" in flat
-        assert " ".join(exports.eur(e.total_cost_ttc).split()) in flat  # « € », U+202F drawn
-        for c in e.checks:
-            assert " ".join(c.message.split())[:40] in flat
-        assert "Indicateurs" in flat and "Retour sur investissement" in flat
-        assert " ".join(" ".join(exports.payback_parts(e)).split())[:40] in flat
-        for r in e.impact_indicators:
-            assert " ".join(exports.impact_parts(r)[0].split()) in flat
+    assert 2 <= _pages(pdf) <= exports.PDF_MAX_PAGES and len(pdf) <= exports.PDF_MAX_BYTES
+    if _summary_is_on_page_one(pdf, e, tmp_path) is None:
+        pytest.skip("pdftotext absent (poppler-utils)")
+    flat = _text(pdf, tmp_path)
+    flat = " ".join(flat.split())
+    assert "Règles 2023-03-10.1" in flat and "1er février 2027" in flat
+    assert "Annexe 2 — Indicateurs" in flat
+    assert " ".join(exports.eur(e.total_cost_ttc).split()) in flat  # « € », U+202F drawn
+    annexes = flat[flat.index("Annexe 1 — Contrôles"):]
+    for c in e.checks:  # every check, with its advice, in annex 1
+        assert " ".join(c.message.split())[:40] in annexes
+    assert "Retour sur investissement" in annexes
+    assert " ".join(" ".join(exports.payback_parts(e)).split())[:40] in annexes
+    for r in e.impact_indicators:
+        assert " ".join(exports.impact_parts(r)[0].split()) in annexes
+
+
+CJK = "雲への移行計画と予算の説明文" * 25  # 350 characters
+
+
+def _hostile_scenario(indicators: int = 20, label: str = CJK[:300]):
+    """Every text at its longest in Chinese/Japanese (no spaces to break lines at), 20 impact
+    indicators with 10 dated targets each, 300 lines, 200 milestones, every kind of check."""
+    return scenario_from_data(scenario_data(
+        name=label, applicant={"name": label, "kind": "other"},
+        migration={"origin": "trusted_cloud", "target": "other", "applications": [label] * 40},
+        extension={"clouds": ["pi", "nubo"], "services": [label] * 40,
+                   "third_party_commitments": 0},
+        cost_lines=[cl(label, cat, "999999999.99", start=1 + i % 100, end=120)
+                    for i, cat in enumerate(["external_services", "training", "other",
+                                             "hardware"] * 75)],
+        milestones=[{"label": label, "month": 1 + i % 120, "impact": False} for i in range(200)],
+        indicators={"impact": [{"name": label, "unit": label, "baseline": "-999999999.5",
+                                "targets": [{"month": 1 + j, "value": str(10 ** j)}
+                                            for j in range(10)]}
+                               for _ in range(indicators)]}))
+
+
+def test_pdf_first_page_is_the_summary_whatever_the_input(tmp_path):
+    s = _hostile_scenario()
+    e = evaluate(s)
+    assert e.status == "ineligible" and len(e.impact_indicators) == 20
+    pdf = export_pdf(s, e, exported_at=WHEN, charts=False)
+    assert _pages(pdf) <= exports.PDF_MAX_PAGES and len(pdf) <= exports.PDF_MAX_BYTES
+    page1 = _summary_is_on_page_one(pdf, e, tmp_path)
+    if page1 is None:
+        pytest.skip("pdftotext absent (poppler-utils)")
+    assert "Annexes : 1 — Contrôles ; 2 — Indicateurs." in page1
+    # 100 indicators: the annex is cut at its two pages, and says where the others are
+    s = _hostile_scenario(indicators=100)
+    pdf = export_pdf(s, evaluate(s), exported_at=WHEN, charts=False)
+    assert _pages(pdf) <= exports.PDF_MAX_PAGES
+    flat = " ".join(_text(pdf, tmp_path).split())
+    cut = re.search(r"… et (\d+) autre\(s\) indicateur\(s\), voir le classeur XLSX \(feuille "
+                    r"« Indicateurs »\)\.", flat)
+    assert cut and 0 < int(cut.group(1)) < 100
+
+
+def test_pdf_with_every_chart_stays_within_its_caps(tmp_path):
+    s = _hostile_scenario()
+    e = evaluate(s)
+    pdf = export_pdf(s, e, exported_at=WHEN)
+    assert _images(pdf) >= 3
+    assert _pages(pdf) <= exports.PDF_MAX_PAGES and len(pdf) <= exports.PDF_MAX_BYTES
+    if _summary_is_on_page_one(pdf, e, tmp_path) is None:
+        pytest.skip("pdftotext absent (poppler-utils)")
+    flat = " ".join(_text(pdf, tmp_path).split())
+    assert "Annexe 3 — Graphiques" in flat
 
 
 def test_pdf_says_words_not_only_colours(tmp_path):
@@ -776,11 +1026,12 @@ def test_pdf_indicators_block(tmp_path):
                          agents_trained=4, agents_cloud_context=1, impact=IMPACT)
     e = evaluate(s)
     pdf = export_pdf(s, e, exported_at=WHEN, charts=False)
-    assert 1 <= _pages(pdf) <= 2
+    assert 2 <= _pages(pdf) <= exports.PDF_MAX_PAGES
     text = _text(pdf, tmp_path)
     if text is None:
         pytest.skip("pdftotext absent (poppler-utils)")
     flat = " ".join(text.split())
+    flat = flat[flat.index("Annexe 2 — Indicateurs"):]
     for words in ("40 000,00 € par an (coût annuel de fonctionnement : actuel 90 000,00 € − visé "
                   "50 000,00 €)",
                   "19 mois d’économies pour couvrir le reste à charge (61 500,01 €)",
@@ -799,8 +1050,11 @@ def test_pdf_indicators_block(tmp_path):
     assert "Indicateurs d’impact aucun indicateur d’impact saisi" in flat
 
 
-def _fake_charts(fail: bool = False, payback: str | None = None):
-    """A stand-in for guichet.charts; ``payback``: None (no payback chart), "normal" or "tall"."""
+def _fake_charts(fail: bool = False, payback: str | None = None, title: str | None = None,
+                 spec: dict | None = None):
+    """A stand-in for guichet.charts; ``payback``: None (no payback chart), "normal" or "tall";
+    ``title``: the title of every chart (default: its maker's name); ``spec``: the Vega-Lite spec
+    every chart returns."""
     import altair as alt
     import pandas as pd
 
@@ -808,8 +1062,10 @@ def _fake_charts(fail: bool = False, payback: str | None = None):
         def chart(*_args):
             if fail:
                 raise RuntimeError("boom")
+            if spec is not None:
+                return dict(spec)
             data = pd.DataFrame({"x": ["a", "b"], "y": [1, 2]})
-            return alt.Chart(data, title=name).mark_bar().encode(x="x", y="y")
+            return alt.Chart(data, title=title or name).mark_bar().encode(x="x", y="y")
         return chart
 
     module = types.ModuleType("guichet.charts")
@@ -833,58 +1089,73 @@ def test_pdf_payback_chart_only_with_positive_savings_and_room(monkeypatch, tmp_
     e = evaluate(s)
     _use_charts(monkeypatch, _fake_charts(payback="normal"))
     pdf = export_pdf(s, e)
-    assert _images(pdf) == 5 and 1 <= _pages(pdf) <= 2
+    assert _images(pdf) == 5 and _pages(pdf) <= exports.PDF_MAX_PAGES
     # no positive savings: nothing to cumulate, no payback chart
     bad = savings_scenario(annual_savings_ttc="-1000")
     assert _images(export_pdf(bad, evaluate(bad))) == 4
-    # no room: the payback chart is the first thing left out, before the source sentences
+    # a chart taller than a page cannot be drawn in the annex: it is left out, and said so
     _use_charts(monkeypatch, _fake_charts(payback="tall"))
-    monkeypatch.setitem(exports.CHART_HEIGHTS, "payback", 255.0)
+    monkeypatch.setitem(exports.CHART_HEIGHTS, "payback", 400.0)
     pdf = export_pdf(s, e)
-    assert _images(pdf) == 4 and 1 <= _pages(pdf) <= 2
+    assert _images(pdf) == 4 and _pages(pdf) <= exports.PDF_MAX_PAGES
     text = _text(pdf, tmp_path)
     if text is not None:
-        assert "Source :" in text
+        flat = " ".join(text.split())
+        assert ("Graphiques non repris faute de place : Économies cumulées et reste à charge."
+                in flat)
+        assert "Source :" in flat
 
 
-def test_pdf_levels_drop_the_payback_chart_first():
-    first, second, *rest = exports._LEVELS
-    assert first.charts == second.charts + ("payback",) and first.sources and second.sources
-    assert first.chart_scale == second.chart_scale == 1
-    assert not any("payback" in level.charts for level in [second, *rest])
+def test_pdf_byte_cap_leaves_out_the_payback_chart_first(monkeypatch, tmp_path):
+    s = load(ROOT / "examples" / "migration-pi.json")
+    e = evaluate(s)
+    _use_charts(monkeypatch, _fake_charts(payback="normal"))
+    full = export_pdf(s, e)
+    assert _images(full) == 5
+    monkeypatch.setattr(exports, "PDF_MAX_BYTES", len(full) - 1)
+    capped = export_pdf(s, e)
+    assert len(capped) <= len(full) - 1 and _images(capped) == 4
+    text = _text(capped, tmp_path)
+    if text is not None:
+        assert ("Graphiques non repris faute de place : Économies cumulées et reste à charge."
+                in " ".join(text.split()))
 
 
 def _images(pdf: bytes) -> int:
     return len(re.findall(rb"/Subtype\s*/Image", pdf))
 
 
-def test_pdf_draws_the_charts_and_survives_without_them(monkeypatch):
+def test_pdf_draws_the_charts_and_survives_without_them(monkeypatch, tmp_path):
     s = load(ROOT / "examples" / "migration-pi.json")
     e = evaluate(s)
     without = export_pdf(s, e, charts=False)
-    assert _images(without) == 0 and 1 <= _pages(without) <= 2
-    monkeypatch.setitem(sys.modules, "guichet.charts", _fake_charts())
-    monkeypatch.setattr("guichet.charts", sys.modules["guichet.charts"], raising=False)
+    assert _images(without) == 0 and _pages(without) <= exports.PDF_MAX_PAGES
+    _use_charts(monkeypatch, _fake_charts())
     with_fake = export_pdf(s, e)
-    assert _images(with_fake) == 4 and 1 <= _pages(with_fake) <= 2
-    monkeypatch.setitem(sys.modules, "guichet.charts", _fake_charts(fail=True))
-    monkeypatch.setattr("guichet.charts", sys.modules["guichet.charts"], raising=False)
+    assert _images(with_fake) == 4 and _pages(with_fake) <= exports.PDF_MAX_PAGES
+    _use_charts(monkeypatch, _fake_charts(fail=True))
     failing = export_pdf(s, e)
     assert failing.startswith(b"%PDF") and _images(failing) == 0
+    text = _text(failing, tmp_path)
+    if text is not None:
+        assert "Annexe 3 — Graphiques Graphiques non disponibles" in " ".join(text.split())
 
 
 def test_pdf_renders_the_real_charts_when_present():
     pytest.importorskip("guichet.charts")
     s = load(ROOT / "examples" / "secnumcloud-applications.json")
     pdf = export_pdf(s, evaluate(s))
-    assert _images(pdf) >= 2 and 1 <= _pages(pdf) <= 2
+    assert _images(pdf) >= 2 and _pages(pdf) <= exports.PDF_MAX_PAGES
 
 
 def test_pdf_without_a_unicode_font_falls_back(monkeypatch):
     monkeypatch.setattr(exports, "find_font", lambda: None)
     s = load(ROOT / "examples" / "migration-pi.json")
     pdf = export_pdf(s, evaluate(s), charts=False)
-    assert pdf.startswith(b"%PDF") and 1 <= _pages(pdf) <= 2
+    assert pdf.startswith(b"%PDF") and _pages(pdf) <= exports.PDF_MAX_PAGES
+    s = _hostile_scenario()
+    pdf = export_pdf(s, evaluate(s), charts=False)
+    assert pdf.startswith(b"%PDF") and _pages(pdf) <= exports.PDF_MAX_PAGES
 
 
 def test_chart_png_has_the_requested_width():
@@ -894,6 +1165,87 @@ def test_chart_png_has_the_requested_width():
     png = exports.render_chart_png(chart, width_px=300, scale=1)
     width, _ = exports._png_size(png)
     assert 300 <= width <= 400  # the plot's width plus its axis
+
+
+# --- no chart can take the process down ----------------------------------------------------------
+
+#: A text vl-convert cannot draw: it aborts the whole process that calls it (a Rust panic, not
+#: an exception).
+PANIC_TITLE = "Prestation \x01"
+SLOW_SPEC = {"data": {"sequence": {"start": 0, "stop": 200000, "as": "x"}}, "mark": "point",
+             "encoding": {"x": {"field": "x", "type": "quantitative"},
+                          "y": {"field": "x", "type": "quantitative"}}}
+
+
+def _aborts_vl_convert(spec: dict) -> bool:
+    """Whether vl-convert, called on ``spec`` in a throwaway process, kills that process."""
+    code = ("import json, sys, vl_convert; "
+            "vl_convert.vegalite_to_png(json.loads(sys.stdin.read()), scale=1)")
+    run = subprocess.run([sys.executable, "-c", code], input=json.dumps(spec), text=True,
+                         cwd=ROOT, capture_output=True, timeout=60, check=False)
+    return run.returncode < 0  # ended by a signal (SIGABRT), not by an exception
+
+
+def test_a_chart_that_aborts_vl_convert_gives_a_pdf_without_charts(tmp_path):
+    s = load(ROOT / "examples" / "migration-pi.json")
+    # a milestone label that the scenario format refuses, forced in: the rendering must be safe
+    # on its own
+    s = s.model_copy(update={"cost_lines": [ln.model_copy(update={"label": PANIC_TITLE})
+                                            for ln in s.cost_lines]})
+    from guichet import charts
+    assert _aborts_vl_convert(charts.timeline_chart(s, evaluate(s)).to_dict())
+    pdf = export_pdf(s, evaluate(s), exported_at=WHEN)  # this test process survives it
+    assert pdf.startswith(b"%PDF") and _images(pdf) == 0
+    assert _pages(pdf) <= exports.PDF_MAX_PAGES
+    text = _text(pdf, tmp_path)
+    if text is not None:
+        flat = " ".join(text.split())
+        assert exports.CHARTS_UNAVAILABLE in flat
+        assert "Statut : Éligible" in flat  # the rest of the dossier is there
+
+
+def test_rendering_runs_every_chart_in_one_child_with_limits(monkeypatch):
+    from guichet import render
+    calls = []
+    real_run = subprocess.run
+
+    def spy(args, **kwargs):
+        calls.append((args, kwargs))
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(render.subprocess, "run", spy)
+    s = load(ROOT / "examples" / "migration-pi.json")
+    pdf = export_pdf(s, evaluate(s))
+    assert _images(pdf) == 5 and len(calls) == 1  # five charts, one child
+    args, kwargs = calls[0]
+    assert args[:2] == [sys.executable, "-I"] and args[2].endswith("render.py")
+    assert kwargs["timeout"] == render.TIMEOUT == 30
+    assert args[args.index("--memory") + 1] == str(2 * 1024 ** 3)
+    # the memory limit is the child's: far too little memory, and the child fails, not this one
+    ok = exports.chart_spec(_fake_charts().funding_split_chart())
+    assert render.render_pngs([ok], memory_limit=128 * 1024 ** 2) is None
+    assert render.render_pngs([ok])[0].startswith(b"\x89PNG")
+
+
+def test_a_chart_that_takes_too_long_gives_a_pdf_without_charts(monkeypatch, tmp_path):
+    from guichet import render
+    monkeypatch.setattr(render, "TIMEOUT", 1.5)
+    _use_charts(monkeypatch, _fake_charts(spec=SLOW_SPEC))
+    s = load(ROOT / "examples" / "migration-pi.json")
+    started = time.perf_counter()
+    pdf = export_pdf(s, evaluate(s))
+    assert time.perf_counter() - started < 10
+    assert pdf.startswith(b"%PDF") and _images(pdf) == 0
+    text = _text(pdf, tmp_path)
+    if text is not None:
+        assert exports.CHARTS_UNAVAILABLE in " ".join(text.split())
+
+
+def test_render_chart_png_raises_an_exception_not_an_abort():
+    with pytest.raises(exports.ChartRenderError):
+        exports.render_chart_png({"title": PANIC_TITLE, "data": {"values": [{"x": 1}]},
+                                  "mark": "point", "encoding": {"x": {"field": "x",
+                                                                      "type": "quantitative"}}})
 
 
 # --- the export command ---------------------------------------------------------------------------
