@@ -33,10 +33,11 @@ import altair as alt
 import pandas as pd
 
 from guichet import labels
+from guichet.figures import label, short
 from guichet.evaluate import Evaluation
 from guichet.formatting import eur, month_label, number, percent
 from guichet.models import Scenario
-from guichet.rules import load_rules, impact_horizon
+from guichet.rules import impact_horizon
 
 # --- shared settings ------------------------------------------------------------------------------
 
@@ -77,6 +78,8 @@ CATEGORY_COLORS = dict(zip(labels.CATEGORIES, PALETTE, strict=True))
 
 ELIGIBLE = "Dans l’assiette éligible"
 EXCLUDED = "Exclue de l’assiette"
+TOTAL = label("total_cost_ttc")
+OWN = short("own_contribution_ttc")  # « Reste à charge »
 
 #: Above this many cost lines, the timeline draws one row per category (its periods of spending)
 #: instead of one bar per line: 40 rows is already a tall chart, and thousands of bars would be
@@ -238,7 +241,7 @@ def costs_by_category_table(evaluation: Evaluation) -> pd.DataFrame:
 
 # --- funding split --------------------------------------------------------------------------------
 
-COFINANCING = "Cofinancement"
+COFINANCING = short("cofinancing_ttc")
 OWN_SHARE = "Part propre de l’assiette éligible"
 EXCLUDED_COSTS = "Dépenses exclues"
 FUNDING_PARTS = [COFINANCING, OWN_SHARE, EXCLUDED_COSTS]
@@ -359,7 +362,7 @@ def funding_split_table(evaluation: Evaluation) -> pd.DataFrame:
     rows = [{"Partie": part, "Montant TTC": eur(amount),
              "Part du coût total": percent(amount / total, 1) if total else "—"}
             for part, amount in funding_parts(evaluation)]
-    rows.append({"Partie": "Coût total TTC", "Montant TTC": eur(total),
+    rows.append({"Partie": TOTAL, "Montant TTC": eur(total),
                  "Part du coût total": percent(1) if total else "—"})
     return pd.DataFrame(rows, columns=["Partie", "Montant TTC", "Part du coût total"])
 
@@ -613,8 +616,9 @@ def monthly_spend_table(evaluation: Evaluation) -> pd.DataFrame:
 
 # --- comparison of scenarios ----------------------------------------------------------------------
 
-MEASURES = [("eligible_base_ttc", "Assiette éligible"), ("cofinancing_ttc", "Cofinancement"),
-            ("own_contribution_ttc", "Reste à la charge du porteur")]
+MEASURES = [("eligible_base_ttc", short("eligible_base_ttc")),
+            ("cofinancing_ttc", short("cofinancing_ttc")),
+            ("own_contribution_ttc", label("own_contribution_ttc"))]
 
 
 def _unique_names(items: list[tuple[str, Evaluation]]) -> list[str]:
@@ -680,10 +684,10 @@ def comparison_table(items: list[tuple[str, Evaluation]]) -> pd.DataFrame:
     _check_compared(items)
     rows = []
     for name, (_, e) in zip(_unique_names(items), items, strict=True):
-        row = {"Scénario": name, "Statut": e.status_label, "Coût total TTC": eur(e.total_cost_ttc)}
+        row = {"Scénario": name, "Statut": e.status_label, TOTAL: eur(e.total_cost_ttc)}
         row.update({measure: eur(getattr(e, attr)) for attr, measure in MEASURES})
         rows.append(row)
-    columns = ["Scénario", "Statut", "Coût total TTC", *(m for _, m in MEASURES)]
+    columns = ["Scénario", "Statut", TOTAL, *(m for _, m in MEASURES)]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -772,7 +776,7 @@ def payback_data(evaluation: Evaluation) -> pd.DataFrame:
     return pd.DataFrame([{
         "mois": row["month"], "Mois": month_label(row["month"]) if row["month"] else "Fin du projet",
         "cumul": _money(row["cumulative_savings"]), "Économies cumulées": eur(row["cumulative_savings"]),
-        "reste": _money(row["own_contribution"]), "Reste à charge": eur(row["own_contribution"]),
+        "reste": _money(row["own_contribution"]), OWN: eur(row["own_contribution"]),
     } for row in series])
 
 
@@ -788,9 +792,9 @@ def payback_chart(evaluation: Evaluation) -> alt.TopLevelMixin:
     savings = alt.Chart(_inline(data)).mark_line(color=BLUE_FRANCE, strokeWidth=2).encode(
         x=x, y=alt.Y("cumul:Q", title="Montant TTC", axis=alt.Axis(format=MONEY_AXIS)),
         tooltip=[alt.Tooltip("Mois:N"), alt.Tooltip("Économies cumulées:N"),
-                 alt.Tooltip("Reste à charge:N")])
+                 alt.Tooltip(f"{OWN}:N")])
     own = alt.Chart(_inline(pd.DataFrame([{"reste": _money(evaluation.own_contribution_ttc),
-                                   "Repère": f"Reste à charge : {eur(evaluation.own_contribution_ttc)}"}])))
+                                   "Repère": f"{OWN} : {eur(evaluation.own_contribution_ttc)}"}])))
     layers = [savings,
               own.mark_rule(color=RED_MARIANNE, strokeDash=[6, 4], strokeWidth=2).encode(
                   y="reste:Q", tooltip=[alt.Tooltip("Repère:N")]),
@@ -814,4 +818,4 @@ def payback_table(evaluation: Evaluation) -> pd.DataFrame:
     """One row a year: cumulative savings against the own contribution."""
     data = payback_data(evaluation)
     yearly = data[data["mois"] % 12 == 0]
-    return yearly[["Mois", "Économies cumulées", "Reste à charge"]].reset_index(drop=True)
+    return yearly[["Mois", "Économies cumulées", OWN]].reset_index(drop=True)

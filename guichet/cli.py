@@ -17,10 +17,11 @@ from pathlib import Path
 
 from guichet import labels
 from guichet.evaluate import Evaluation, evaluate
+from guichet.figures import label
 from guichet.formatting import eur, percent
 from guichet.loading import Problem, ScenarioError, load_scenario
 from guichet.models import Scenario
-from guichet.rules import UnknownReading, impact_horizon, load_rules
+from guichet.rules import UnknownReading, load_rules
 
 EXIT_BAD_INPUT = 2
 
@@ -53,16 +54,13 @@ def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
         "",
         f"Statut : {e.status_label.upper()}",
         "",
-        row("Coût total TTC", eur(e.total_cost_ttc)),
-        row("Dépenses exclues de l’assiette", eur(e.excluded_cost_ttc)),
-        row("Assiette éligible TTC", eur(e.eligible_base_ttc)),
-        row(f"Cofinancement ({percent(e.requested_rate, 2)})", eur(e.cofinancing_ttc)),
-        row("Reste à la charge du porteur", eur(e.own_contribution_ttc)),
-        row(f"Impact réel en moins de {impact_horizon()} mois", impact),
-        row("Économies annuelles induites", e.explanations["annual_savings_ttc"].value),
-        row("Retour sur investissement", e.explanations["payback_months"].value),
-        row(f"Économies cumulées sur {e.savings_horizon_years} ans",
-            e.explanations["five_year_savings_ttc"].value),
+        *(row(label(k), e.explanations[k].value)
+          for k in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc")),
+        row(f"{label('cofinancing_ttc')} ({percent(e.requested_rate, 2)})", eur(e.cofinancing_ttc)),
+        row(label("own_contribution_ttc"), eur(e.own_contribution_ttc)),
+        row(label("six_month_impact"), impact),
+        *(row(label(k), e.explanations[k].value)
+          for k in ("annual_savings_ttc", "payback_months", "five_year_savings_ttc")),
         row("Agents formés", str(e.agents_trained) if e.agents_trained is not None else "—"),
         "",
     ]

@@ -6,19 +6,19 @@ import pandas as pd
 
 from guichet import labels
 from guichet.evaluate import Evaluation
+from guichet.figures import short
 from guichet.formatting import eur, percent
 from guichet.models import Scenario
-from guichet.rules import impact_horizon
 
 ROWS = [
-    ("Statut", lambda s, e: e.status_label),
-    ("Coût total TTC", lambda s, e: eur(e.total_cost_ttc)),
-    ("Dépenses exclues", lambda s, e: eur(e.excluded_cost_ttc)),
-    ("Assiette éligible", lambda s, e: eur(e.eligible_base_ttc)),
-    ("Taux demandé", lambda s, e: percent(e.requested_rate, 2)),
-    ("Cofinancement", lambda s, e: eur(e.cofinancing_ttc)),
-    ("Reste à charge", lambda s, e: eur(e.own_contribution_ttc)),
-    (f"Impact en moins de {impact_horizon()} mois", lambda s, e: (
+    (short("status"), lambda s, e: e.status_label),
+    (short("total_cost_ttc"), lambda s, e: eur(e.total_cost_ttc)),
+    (short("excluded_cost_ttc"), lambda s, e: eur(e.excluded_cost_ttc)),
+    (short("eligible_base_ttc"), lambda s, e: eur(e.eligible_base_ttc)),
+    (short("requested_rate"), lambda s, e: percent(e.requested_rate, 2)),
+    (short("cofinancing_ttc"), lambda s, e: eur(e.cofinancing_ttc)),
+    (short("own_contribution_ttc"), lambda s, e: eur(e.own_contribution_ttc)),
+    (short("six_month_impact"), lambda s, e: (
         f"Oui (mois {e.first_impact_month})" if e.six_month_impact else "Non")),
     ("Demandeur", lambda s, e: labels.APPLICANT_KINDS[s.applicant.kind]),
     ("Cible de migration", lambda s, e: labels.TARGETS[s.migration.target] if s.migration else "—"),

@@ -15,6 +15,7 @@ from pydantic import BaseModel, PlainSerializer, TypeAdapter
 
 from guichet import indicators, labels
 from guichet.checks import Check, Facts, Severity, run_checks
+from guichet.figures import FIGURES, rule_words
 from guichet.formatting import eur, money_str, percent
 from guichet.formulas import line_amounts, potential_cofinancing, spread_monthly
 from guichet.models import Scenario, default_vat_rate
@@ -272,99 +273,64 @@ def _status(checks: list[Check]) -> Status:
     return "eligible"
 
 
+def _explained(ctx: _Ctx, key: str, value: str, computation: str, **words: str) -> Explanation:
+    """The explanation of figure ``key``: its definition (:mod:`guichet.figures`) with this
+    scenario's value and numbers."""
+    figure = FIGURES[key]
+    return Explanation(label=figure.name(ctx.rules), value=value,
+                       formula=figure.formula_text(ctx.rules, **words), computation=computation,
+                       sources=[ctx.source(rule_id) for rule_id in figure.rules])
+
+
 def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
-    rules, reading = ctx.rules, ctx.reading
     present = [c for c in e.by_category if c.lines]
-    def terms(cats) -> str:
+
+    def terms(cats: list[CategoryTotal]) -> str:
         parts = [f"{c.label} {eur(c.ttc)}" for c in cats]
         return " + ".join(parts) if parts else "aucune ligne"
-    excluded_cats = [c for c in present if c.excluded]
-    n = len(e.lines)
-    rate = e.requested_rate
-    total_src = [ctx.source("min_project_ttc"), ctx.source("default_vat_rate"),
-                 ctx.source("vat_free_categories")]
-    size_is_total = reading.size_measure == "total_cost"
+    rate, words = e.requested_rate, rule_words(ctx.rules)
+    size_on = FIGURES["total_cost_ttc" if ctx.reading.size_measure == "total_cost"
+                      else "eligible_base_ttc"].name(ctx.rules)
+    horizon = words["horizon"]
     out = {
-        "total_cost_ttc": Explanation(
-            label="Coût total du projet TTC", value=eur(e.total_cost_ttc),
-            formula="Somme des lignes de coût TTC ; une ligne saisie HT est multipliée par "
-                    "(1 + taux de TVA) puis arrondie au centime (arrondi au plus proche, 0,005 € "
-                    f"vers le haut). TVA par défaut {percent(rules.money('default_vat_rate'))}, "
-                    "0 % pour le temps des agents.",
-            computation=f"{n} ligne(s) : {terms(present)} = {eur(e.total_cost_ttc)}",
-            sources=total_src),
-        "excluded_cost_ttc": Explanation(
-            label="Dépenses exclues de l’assiette", value=eur(e.excluded_cost_ttc),
-            formula="Somme des lignes TTC de matériel, logiciels (licences, souscriptions), "
-                    "ressources Cloud consommées et évolutions fonctionnelles.",
-            computation=f"{terms(excluded_cats)} = {eur(e.excluded_cost_ttc)}",
-            sources=[ctx.source("excluded_categories")]),
-        "eligible_base_ttc": Explanation(
-            label="Assiette éligible TTC", value=eur(e.eligible_base_ttc),
-            formula="Coût total TTC − dépenses exclues.",
-            computation=f"{eur(e.total_cost_ttc)} − {eur(e.excluded_cost_ttc)} = "
-                        f"{eur(e.eligible_base_ttc)}",
-            sources=[ctx.source("excluded_categories"), ctx.source("min_eligible_ttc")]),
-        "project_size_ttc": Explanation(
-            label="Taille du projet retenue", value=eur(e.project_size_ttc),
-            formula=("Coût total TTC (lecture « " if size_is_total else "Assiette éligible TTC (lecture « ")
-                    + reading.label + " »), comparé à la fourchette "
-                    f"{eur(rules.money('min_project_ttc'), cents=False)} – "
-                    f"{eur(rules.money('max_project_ttc'), cents=False)} TTC, bornes comprises.",
-            computation=f"{eur(e.project_size_ttc)} ; fourchette "
-                        f"{eur(rules.money('min_project_ttc'), cents=False)} – "
-                        f"{eur(rules.money('max_project_ttc'), cents=False)}",
-            sources=[ctx.source("min_project_ttc")]),
-        "requested_rate": Explanation(
-            label="Taux de cofinancement demandé", value=percent(rate, 2),
-            formula="Taux choisi par le porteur, au plus le taux maximal du guichet.",
-            computation=f"{percent(rate, 2)} ≤ {percent(rules.money('max_cofinancing_rate'))}",
-            sources=[ctx.source("max_cofinancing_rate")]),
-        "potential_cofinancing_ttc": Explanation(
-            label="Cofinancement potentiel", value=eur(e.potential_cofinancing_ttc),
-            formula="Taux demandé × assiette éligible, arrondi au centime inférieur (jamais "
-                    "au-dessus du plafond).",
-            computation=f"{percent(rate, 2)} × {eur(e.eligible_base_ttc)} = "
-                        f"{eur(e.potential_cofinancing_ttc)}",
-            sources=[ctx.source("max_cofinancing_rate"), ctx.source("excluded_categories")]),
-        "cofinancing_ttc": Explanation(
-            label="Cofinancement", value=eur(e.cofinancing_ttc),
-            formula="Le cofinancement potentiel si le projet est éligible (avec ou sans réserves), "
-                    "0 € s’il ne l’est pas.",
-            computation=(f"statut « {e.status_label} » → {eur(e.cofinancing_ttc)}"),
-            sources=[ctx.source("max_cofinancing_rate")]),
-        "own_contribution_ttc": Explanation(
-            label="Reste à la charge du porteur", value=eur(e.own_contribution_ttc),
-            formula="Coût total TTC − cofinancement (les dépenses exclues restent à la charge du "
-                    "porteur).",
-            computation=f"{eur(e.total_cost_ttc)} − {eur(e.cofinancing_ttc)} = "
-                        f"{eur(e.own_contribution_ttc)}",
-            sources=[ctx.source("max_cofinancing_rate"), ctx.source("excluded_categories")]),
-        "six_month_impact": Explanation(
-            label=f"Impact réel en moins de {rules['impact_horizon_months'].value} mois",
-            value="Oui" if e.six_month_impact else "Non",
-            formula=f"Oui si un jalon « apporte un impact » tombe au plus tard au mois "
-                    f"{rules['impact_horizon_months'].value} du projet.",
-            computation=(f"premier jalon d’impact : mois {e.first_impact_month}"
-                         if e.first_impact_month else "aucun jalon d’impact")
-                        + f" ; horizon : mois {rules['impact_horizon_months'].value}",
-            sources=[ctx.source("impact_horizon_months")]),
-        "training_share": Explanation(
-            label="Part de la formation dans l’assiette",
-            value=percent(e.training_cost_ttc / e.eligible_base_ttc, 1) if e.eligible_base_ttc else "—",
-            formula="Formation TTC ÷ assiette éligible TTC, comparée au seuil "
-                    f"{percent(rules.money('max_training_share'))} (hypothèse du simulateur).",
-            computation=f"{eur(e.training_cost_ttc)} ÷ {eur(e.eligible_base_ttc)}",
-            sources=[ctx.source("max_training_share")]),
+        "total_cost_ttc": _explained(
+            ctx, "total_cost_ttc", eur(e.total_cost_ttc),
+            f"{len(e.lines)} ligne(s) : {terms(present)} = {eur(e.total_cost_ttc)}"),
+        "excluded_cost_ttc": _explained(
+            ctx, "excluded_cost_ttc", eur(e.excluded_cost_ttc),
+            f"{terms([c for c in present if c.excluded])} = {eur(e.excluded_cost_ttc)}"),
+        "eligible_base_ttc": _explained(
+            ctx, "eligible_base_ttc", eur(e.eligible_base_ttc),
+            f"{eur(e.total_cost_ttc)} − {eur(e.excluded_cost_ttc)} = {eur(e.eligible_base_ttc)}"),
+        "project_size_ttc": _explained(
+            ctx, "project_size_ttc", eur(e.project_size_ttc),
+            f"{eur(e.project_size_ttc)} ; fourchette {words['min_project']} – "
+            f"{words['max_project']}", measured_on=size_on, reading=ctx.reading.label),
+        "requested_rate": _explained(
+            ctx, "requested_rate", percent(rate, 2), f"{percent(rate, 2)} ≤ {words['max_rate']}"),
+        "potential_cofinancing_ttc": _explained(
+            ctx, "potential_cofinancing_ttc", eur(e.potential_cofinancing_ttc),
+            f"{percent(rate, 2)} × {eur(e.eligible_base_ttc)} = "
+            f"{eur(e.potential_cofinancing_ttc)}"),
+        "cofinancing_ttc": _explained(
+            ctx, "cofinancing_ttc", eur(e.cofinancing_ttc),
+            f"statut « {e.status_label} » → {eur(e.cofinancing_ttc)}"),
+        "own_contribution_ttc": _explained(
+            ctx, "own_contribution_ttc", eur(e.own_contribution_ttc),
+            f"{eur(e.total_cost_ttc)} − {eur(e.cofinancing_ttc)} = {eur(e.own_contribution_ttc)}"),
+        "six_month_impact": _explained(
+            ctx, "six_month_impact", "Oui" if e.six_month_impact else "Non",
+            (f"premier jalon d’impact : mois {e.first_impact_month}" if e.first_impact_month
+             else "aucun jalon d’impact") + f" ; horizon : mois {horizon}"),
+        "training_share": _explained(
+            ctx, "training_share",
+            percent(e.training_cost_ttc / e.eligible_base_ttc, 1) if e.eligible_base_ttc else "—",
+            f"{eur(e.training_cost_ttc)} ÷ {eur(e.eligible_base_ttc)}"),
         **_savings_explanations(ctx, e),
-        "status": Explanation(
-            label="Statut", value=e.status_label,
-            formula="« Non éligible » si un contrôle est bloquant ; sinon « Éligible avec "
-                    "réserves » si un contrôle est une réserve ; sinon « Éligible ».",
-            computation=f"{len(e.checks_of('blocking'))} bloquant(s), "
-                        f"{len(e.checks_of('warning'))} réserve(s), "
-                        f"{len(e.checks_of('info'))} information(s)",
-            sources=[]),
+        "status": _explained(
+            ctx, "status", e.status_label,
+            f"{len(e.checks_of('blocking'))} bloquant(s), {len(e.checks_of('warning'))} "
+            f"réserve(s), {len(e.checks_of('info'))} information(s)"),
     }
     return out
 
@@ -372,7 +338,6 @@ def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
 def _savings_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
     ind = ctx.scenario.indicators
     years = e.savings_horizon_years
-    sources = [ctx.source("mandatory_indicators")]
     if e.annual_savings_source == "derived":
         how = (f"coût annuel actuel {eur(ind.current_annual_run_cost_ttc)} − coût annuel visé "
                f"{eur(ind.target_annual_run_cost_ttc)} = {eur(e.annual_savings_ttc)}")
@@ -382,28 +347,20 @@ def _savings_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
         how = "non renseignées"
     savings = e.annual_savings_ttc
     return {
-        "annual_savings_ttc": Explanation(
-            label="Économies annuelles induites (TTC)",
-            value=eur(savings) if savings is not None else "—",
-            formula="Les économies déclarées ; à défaut, le coût annuel de fonctionnement actuel "
-                    "moins le coût annuel visé après le projet.",
-            computation=how, sources=sources),
-        "payback_months": Explanation(
-            label="Retour sur investissement",
-            value=f"{e.payback_months} mois" if e.payback_months is not None else "—",
-            formula="Reste à charge × 12 ÷ économies annuelles, arrondi au mois supérieur ; "
-                    "seulement si les économies sont positives.",
-            computation=(f"{eur(e.own_contribution_ttc)} × 12 ÷ {eur(savings)} = "
-                         f"{e.payback_months} mois" if e.payback_months is not None
-                         else "pas d’économies positives : pas de retour sur investissement calculé"),
-            sources=sources),
-        "five_year_savings_ttc": Explanation(
-            label=f"Économies cumulées sur {years} ans (TTC)",
-            value=eur(e.five_year_savings_ttc) if e.five_year_savings_ttc is not None else "—",
-            formula=f"Économies annuelles × {years} (horizon choisi par le simulateur).",
-            computation=(f"{eur(savings)} × {years} = {eur(e.five_year_savings_ttc)}"
-                         if savings is not None else "économies non renseignées"),
-            sources=sources + [ctx.source("savings_horizon_years")]),
+        "annual_savings_ttc": _explained(
+            ctx, "annual_savings_ttc", eur(savings) if savings is not None else "—", how),
+        "payback_months": _explained(
+            ctx, "payback_months",
+            f"{e.payback_months} mois" if e.payback_months is not None else "—",
+            f"{eur(e.own_contribution_ttc)} × 12 ÷ {eur(savings)} = {e.payback_months} mois"
+            if e.payback_months is not None and savings is not None
+            else "pas d’économies positives : pas de retour sur investissement calculé"),
+        "five_year_savings_ttc": _explained(
+            ctx, "five_year_savings_ttc",
+            eur(e.five_year_savings_ttc) if e.five_year_savings_ttc is not None else "—",
+            f"{eur(savings)} × {years} = {eur(e.five_year_savings_ttc)}"
+            if savings is not None and e.five_year_savings_ttc is not None
+            else "économies non renseignées"),
     }
 
 

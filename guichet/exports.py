@@ -44,6 +44,8 @@ from typing import Any
 
 from guichet import labels
 from guichet.evaluate import Check, Evaluation, ImpactResult
+from guichet.figures import FIGURES
+from guichet.figures import label as figure_label
 from guichet.formatting import eur, escape_markdown, month_label, number, percent, slug
 from guichet.indicators import load_presets
 from guichet.models import Scenario
@@ -72,6 +74,11 @@ YEARS_FORMAT = '0\\ "ans"'
 
 #: The Markdown summary lists at most this many cost lines (the CSV and XLSX have them all).
 MARKDOWN_MAX_LINES = 200
+
+#: The figures of the summaries (Markdown, text), in order.
+KEY_FIGURES = ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc", "project_size_ttc",
+               "requested_rate", "potential_cofinancing_ttc", "cofinancing_ttc",
+               "own_contribution_ttc")
 
 DISCLAIMER = ("Simulation indicative établie à partir de la page publique du guichet : seule "
               "l’instruction du dossier par la DINUM fait foi.")
@@ -178,8 +185,7 @@ def six_month_text(e: Evaluation, rules: Rules | None = None) -> str:
 
 def six_month_label(rules: Rules | None = None) -> str:
     """« Impact réel en moins de 6 mois », with the horizon of the rules file."""
-    horizon = int((rules or load_rules())["impact_horizon_months"].value)
-    return f"Impact réel en moins de {horizon} mois"
+    return figure_label("six_month_impact", rules)
 
 
 def severity_word(severity: str) -> str:
@@ -207,16 +213,7 @@ def applicant_text(s: Scenario) -> str:
 
 
 def _key_figures(e: Evaluation) -> list[tuple[str, str]]:
-    return [
-        ("Coût total TTC", eur(e.total_cost_ttc)),
-        ("Dépenses exclues de l’assiette", eur(e.excluded_cost_ttc)),
-        ("Assiette éligible TTC", eur(e.eligible_base_ttc)),
-        ("Taille du projet retenue", eur(e.project_size_ttc)),
-        ("Taux de cofinancement demandé", percent(e.requested_rate, 2)),
-        ("Cofinancement potentiel", eur(e.potential_cofinancing_ttc)),
-        ("Cofinancement", eur(e.cofinancing_ttc)),
-        ("Reste à la charge du porteur", eur(e.own_contribution_ttc)),
-    ]
+    return [(figure_label(key), e.explanations[key].value) for key in KEY_FIGURES]
 
 
 SAVINGS_SOURCES = {
@@ -251,7 +248,7 @@ def payback_parts(e: Evaluation) -> tuple[str, str]:
 
 
 def horizon_savings_label(e: Evaluation) -> str:
-    return f"Économies cumulées sur {e.savings_horizon_years} ans TTC"
+    return figure_label("five_year_savings_ttc")
 
 
 def _count(value: int | None) -> str:
@@ -262,8 +259,8 @@ def _indicator_figures(e: Evaluation, s: Scenario) -> list[tuple[str, str, str, 
     """(key, label, value, comment) of the mandatory indicators and of what follows from them
     (Markdown, PDF); the key is the explanation's."""
     return [
-        ("annual_savings_ttc", "Économies annuelles induites TTC", *savings_parts(e, s)),
-        ("payback_months", "Retour sur investissement", *payback_parts(e)),
+        ("annual_savings_ttc", figure_label("annual_savings_ttc"), *savings_parts(e, s)),
+        ("payback_months", figure_label("payback_months"), *payback_parts(e)),
         ("five_year_savings_ttc", horizon_savings_label(e),
          eur(e.five_year_savings_ttc) if e.five_year_savings_ttc is not None else "—", ""),
         ("agents_trained", "Agents formés", _count(e.agents_trained), ""),
@@ -635,32 +632,31 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
     size_ref = "{total}" if rules.reading(e.reading).size_measure == "total_cost" else "{base}"
     # (key, label, formula with {key} references to other rows, engine value, format, explanation)
     rows: list[tuple[str, str, str | None, Any, str | None, str]] = [
-        ("total", "Coût total TTC", f"=SUM({col['ttc']})", e.total_cost_ttc, MONEY_FORMAT,
+        ("total", figure_label("total_cost_ttc"), f"=SUM({col['ttc']})", e.total_cost_ttc, MONEY_FORMAT,
          x["total_cost_ttc"].formula),
-        ("excluded", "Dépenses exclues de l’assiette",
+        ("excluded", figure_label("excluded_cost_ttc"),
          f'=SUMIF({col["base"]},"{OUT_OF_BASE}",{col["ttc"]})', e.excluded_cost_ttc, MONEY_FORMAT,
          x["excluded_cost_ttc"].formula),
-        ("base", "Assiette éligible TTC", "=ROUND({total}-{excluded},2)", e.eligible_base_ttc,
+        ("base", figure_label("eligible_base_ttc"), "=ROUND({total}-{excluded},2)", e.eligible_base_ttc,
          MONEY_FORMAT, x["eligible_base_ttc"].formula),
-        ("size", "Taille du projet retenue", "=" + size_ref, e.project_size_ttc, MONEY_FORMAT,
+        ("size", figure_label("project_size_ttc"), "=" + size_ref, e.project_size_ttc, MONEY_FORMAT,
          x["project_size_ttc"].formula),
-        ("rate", "Taux de cofinancement demandé", None, e.requested_rate,
+        ("rate", figure_label("requested_rate"), None, e.requested_rate,
          _rate_format(e.requested_rate), x["requested_rate"].formula),
-        ("potential", "Cofinancement potentiel", "=ROUNDDOWN(ROUND({rate}*{base},9),2)",
+        ("potential", figure_label("potential_cofinancing_ttc"), "=ROUNDDOWN(ROUND({rate}*{base},9),2)",
          e.potential_cofinancing_ttc, MONEY_FORMAT,
          x["potential_cofinancing_ttc"].formula + " L’arrondi intérieur à 9 décimales efface "
          "les erreurs de représentation binaire du tableur avant l’arrondi au centime inférieur."),
-        ("status", "Statut", None, e.status_label, None, x["status"].formula),
-        ("cofinancing", "Cofinancement",
+        ("status", figure_label("status"), None, e.status_label, None, x["status"].formula),
+        ("cofinancing", figure_label("cofinancing_ttc"),
          f'=IF({{status}}={_xl_string(labels.STATUSES["ineligible"])},0,{{potential}})',
          e.cofinancing_ttc, MONEY_FORMAT, x["cofinancing_ttc"].formula),
-        ("own", "Reste à la charge du porteur", "=ROUND({total}-{cofinancing},2)",
+        ("own", figure_label("own_contribution_ttc"), "=ROUND({total}-{cofinancing},2)",
          e.own_contribution_ttc, MONEY_FORMAT, x["own_contribution_ttc"].formula),
-        ("training", "Formation et acculturation TTC",
+        ("training", figure_label("training_cost_ttc"),
          f'=SUMIF({col["category"]},{_xl_string(labels.CATEGORIES["training"])},{col["ttc"]})',
-         e.training_cost_ttc, MONEY_FORMAT, "Somme des lignes TTC de la catégorie « Formation et "
-                                            "acculturation »."),
-        ("training_share", "Part de la formation dans l’assiette",
+         e.training_cost_ttc, MONEY_FORMAT, FIGURES["training_cost_ttc"].formula_text()),
+        ("training_share", figure_label("training_share"),
          '=IF({base}=0,"—",{training}/{base})',
          (e.training_cost_ttc / e.eligible_base_ttc) if e.eligible_base_ttc else "—",
          "0.0\\ %", x["training_share"].formula),
@@ -681,7 +677,7 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
         ("run_target", "Coût annuel de fonctionnement visé TTC", None, _or_missing(target),
          _fmt_if(target, MONEY_FORMAT),
          "Déclaré par le porteur : ce qu’il coûtera chaque année après le projet."),
-        ("savings", "Économies annuelles induites TTC",
+        ("savings", figure_label("annual_savings_ttc"),
          "={run_current}-{run_target}" if derived else None,
          _or_missing(e.annual_savings_ttc, "non renseignées"), MONEY_FORMAT,
          f"{x['annual_savings_ttc'].formula} Ici : {x['annual_savings_ttc'].computation}."
@@ -692,7 +688,7 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
          "s’ils sont saisis tous les deux."),
         ("years", "Horizon des économies cumulées", None, e.savings_horizon_years, YEARS_FORMAT,
          rules["savings_horizon_years"].note or rules["savings_horizon_years"].title),
-        ("payback", "Retour sur investissement",
+        ("payback", figure_label("payback_months"),
          f'=IF({{savings}}>0,ROUNDUP(ROUND({{own}}*12/{{savings}},9),0),{_xl_string("—")})',
          e.payback_months if e.payback_months is not None else "—", MONTHS_FORMAT,
          f"{x['payback_months'].formula} Ici : {x['payback_months'].computation}. L’arrondi "
@@ -841,9 +837,9 @@ def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
          "Déclaré par le porteur."),
         ("Coût annuel de fonctionnement visé TTC", ind.target_annual_run_cost_ttc, MONEY_FORMAT,
          "Déclaré par le porteur."),
-        ("Économies annuelles induites TTC", e.annual_savings_ttc, MONEY_FORMAT,
+        (figure_label("annual_savings_ttc"), e.annual_savings_ttc, MONEY_FORMAT,
          _cap(x["annual_savings_ttc"].computation) + "."),
-        ("Retour sur investissement", e.payback_months, MONTHS_FORMAT,
+        (figure_label("payback_months"), e.payback_months, MONTHS_FORMAT,
          _cap(x["payback_months"].computation) + "."),
         (horizon_savings_label(e), e.five_year_savings_ttc, MONEY_FORMAT,
          _cap(x["five_year_savings_ttc"].computation) + "."),
@@ -1316,10 +1312,11 @@ def _make_pdf_class():
         def figures_block(self):
             e, s = self.ev, self.scn
             self.heading("Chiffres clés")
-            cards = [("Coût total TTC", eur(e.total_cost_ttc)),
-                     ("Assiette éligible TTC", eur(e.eligible_base_ttc)),
-                     (f"Cofinancement ({percent(e.requested_rate, 2)})", eur(e.cofinancing_ttc)),
-                     ("Reste à la charge du porteur", eur(e.own_contribution_ttc))]
+            cards = [(figure_label("total_cost_ttc"), eur(e.total_cost_ttc)),
+                     (figure_label("eligible_base_ttc"), eur(e.eligible_base_ttc)),
+                     (f"{figure_label('cofinancing_ttc')} ({percent(e.requested_rate, 2)})",
+                      eur(e.cofinancing_ttc)),
+                     (figure_label("own_contribution_ttc"), eur(e.own_contribution_ttc))]
             gap = 3
             w = (self.epw - gap * 3) / 4
             y = self.get_y()
@@ -1340,12 +1337,11 @@ def _make_pdf_class():
             savings, _ = savings_parts(e, s)
             payback, _ = payback_parts(e)
             details = [
-                ("Dépenses exclues de l’assiette", eur(e.excluded_cost_ttc)),
-                ("Taille du projet retenue", eur(e.project_size_ttc)),
-                ("Cofinancement potentiel", eur(e.potential_cofinancing_ttc)),
-                ("Formation et acculturation", eur(e.training_cost_ttc)),
-                ("Économies annuelles induites", savings),
-                ("Retour sur investissement", payback),
+                *((figure_label(k), eur(getattr(e, k))) for k in (
+                    "excluded_cost_ttc", "project_size_ttc", "potential_cofinancing_ttc",
+                    "training_cost_ttc")),
+                (figure_label("annual_savings_ttc"), savings),
+                (figure_label("payback_months"), payback),
             ]
             half = (self.epw - 6) / 2
             for i in range(0, len(details), 2):

@@ -369,7 +369,6 @@ def test_timeline_horizon_follows_a_changed_rule(monkeypatch, snc):
     changed = dataclasses.replace(rules, rules={
         **rules.rules,
         "impact_horizon_months": dataclasses.replace(rules["impact_horizon_months"], value=9)})
-    monkeypatch.setattr(charts, "load_rules", lambda: changed)
     monkeypatch.setattr(guichet.rules, "load_rules", lambda: changed)
     spec = spec_of(charts.timeline_chart(scenario, e))
     assert [r["x"] for r in values(spec, timeline_layers(spec)["rule"])] == [9]

@@ -9,6 +9,7 @@ import streamlit as st
 
 from guichet import charts, labels
 from guichet.evaluate import Check, Evaluation, Explanation
+from guichet.figures import short
 from guichet.formatting import escape_markdown as md
 from guichet.formatting import eur, percent, slug
 from guichet.rules import impact_horizon
@@ -89,16 +90,14 @@ def explained_metric(x: Explanation, key: str, label: str | None = None,
 
 
 def key_figures(e: Evaluation, compact: bool = False) -> None:
-    figures = [
-        ("total_cost_ttc", "Coût total TTC", e.total_cost_ttc),
-        ("excluded_cost_ttc", "Dépenses exclues", e.excluded_cost_ttc),
-        ("eligible_base_ttc", "Assiette éligible", e.eligible_base_ttc),
-        ("cofinancing_ttc", f"Cofinancement ({percent(e.requested_rate, 2)})", e.cofinancing_ttc),
-        ("own_contribution_ttc", "Reste à charge", e.own_contribution_ttc),
-    ]
+    figures = [(key, short(key)) for key in ("total_cost_ttc", "excluded_cost_ttc",
+                                               "eligible_base_ttc", "cofinancing_ttc",
+                                               "own_contribution_ttc")]
     # compact: one under the other, in the caller's container (no layout block to redraw)
     cols = None if compact else st.columns(len(figures))
-    for i, (key, label, value) in enumerate(figures):
+    for i, (key, label) in enumerate(figures):
+        if key == "cofinancing_ttc":
+            label += f" ({percent(e.requested_rate, 2)})"
         with cols[i] if cols else contextlib.nullcontext():
             more = (e.explanations["potential_cofinancing_ttc"],) if key == "cofinancing_ttc" else ()
             explained_metric(e.explanations[key], key, label=label, more=more)
