@@ -1680,7 +1680,7 @@ def template_xlsx() -> bytes:
     notes = [
         "Une ligne par dépense. Montant : nombre, virgule décimale acceptée (« 12 500,50 »).",
         "Base : HT ou TTC. Taux de TVA (facultatif) : « 20 % », « 0,2 » ou « 20 » ; vide = "
-        f"{percent(load_rules().money('default_vat_rate'), 2)}"
+        f"{percent(load_rules().decimal('default_vat_rate'), 2)}"
         + (f" ({percent(0)} pour : {', '.join(free)})." if free else "."),
         "Mois de début et de fin : numéros de mois du projet (1 = premier mois).",
     ]

@@ -157,7 +157,7 @@ def default_vat_rate(category: str, rules: Rules | None = None) -> Decimal:
     rules = rules or load_rules()
     if category in rules.values("vat_free_categories"):
         return Decimal(0)
-    return rules.money("default_vat_rate")
+    return rules.decimal("default_vat_rate")
 
 
 class Milestone(_Model):
@@ -196,7 +196,7 @@ class Indicators(_Model):
 
 
 def _default_rate() -> Decimal:
-    return load_rules().money("max_cofinancing_rate")
+    return load_rules().decimal("max_cofinancing_rate")
 
 
 def _default_rate_in_schema(schema: dict) -> None:
@@ -221,7 +221,7 @@ class Scenario(_Model):
     @field_validator("requested_rate")
     @classmethod
     def _rate_within_cap(cls, rate: Decimal) -> Decimal:
-        cap = load_rules().money("max_cofinancing_rate")
+        cap = load_rules().decimal("max_cofinancing_rate")
         if rate <= 0 or rate > cap:
             raise PydanticCustomError(
                 "rate_cap",

@@ -37,11 +37,12 @@ def rule_value_text(rule) -> str:
     value = rule.value
     if isinstance(value, list):
         return ", ".join(vocab.get(v, v) for v in value)
-    if rule.unit == "€ TTC":
-        return eur(Decimal(str(value)), cents=False) + " TTC"
-    if rule.unit in ("taux", "part de l’assiette éligible"):
-        return percent(Decimal(str(value)))
-    return f"{value} {rule.unit}".strip()
+    if rule.unit == "eur":
+        text = eur(Decimal(str(value)), cents=False)
+        return f"{text} {rule.unit_label.removeprefix('€').strip()}".strip()
+    if rule.unit in ("rate", "share"):
+        return f"{percent(Decimal(str(value)))} {rule.unit_label}".strip()
+    return f"{value} {rule.unit_label}".strip()
 
 
 def rules_table(rules) -> pd.DataFrame:
@@ -52,6 +53,7 @@ def rules_table(rules) -> pd.DataFrame:
             "Origine": "Hypothèse du simulateur" if r.assumption else "Page du guichet",
             "Phrase de la page": r.source + (f" — {r.note}" if r.note else ""),
             "En vigueur depuis": f"{r.in_force:%d/%m/%Y}",
+            "Référence": r.reference,
             "Identifiant": r.id,
         } for r in rules.rules.values()],
     )

@@ -38,10 +38,10 @@ with c3:
     with st.container(border=True):
         st.markdown("### Combien ?")
         st.markdown(
-            f"Jusqu’à **{percent(rules.money('max_cofinancing_rate'))}** du coût du projet, pour "
-            f"des projets de **{eur(rules.money('min_project_ttc'), cents=False)} à "
-            f"{eur(rules.money('max_project_ttc'), cents=False)} TTC**, avec au moins "
-            f"**{eur(rules.money('min_eligible_ttc'), cents=False)} TTC** éligibles. Les projets à "
+            f"Jusqu’à **{percent(rules.decimal('max_cofinancing_rate'))}** du coût du projet, pour "
+            f"des projets de **{eur(rules.decimal('min_project_ttc'), cents=False)} à "
+            f"{eur(rules.decimal('max_project_ttc'), cents=False)} TTC**, avec au moins "
+            f"**{eur(rules.decimal('min_eligible_ttc'), cents=False)} TTC** éligibles. Les projets à "
             f"impact réel en moins de {rules['impact_horizon_months'].value} mois sont privilégiés.")
         st.caption(f"« {rules['min_project_ttc'].source} »")
 

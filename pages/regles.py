@@ -46,8 +46,8 @@ for rule in rules.rules.values():
         if rule.note:
             st.markdown(rule.note)
         # the identifier as plain text: inline code in a caption (faded) is not contrasted enough
-        st.caption(f"{origin} · en vigueur depuis le {rule.in_force:%d/%m/%Y} · identifiant "
-                   f"{md(rule.id)}")
+        st.caption(f"{origin} · {md(rule.reference)} · en vigueur depuis le "
+                   f"{rule.in_force:%d/%m/%Y} · identifiant {md(rule.id)}")
 with st.expander("Toutes les règles en un tableau"):
     st.dataframe(rules_table(rules), hide_index=True, width="stretch")
 st.caption(f"Source : {rules.source_label}. Dépôt des dossiers : {rules.apply_url}")

@@ -94,7 +94,7 @@ with inputs:
         st.date_input("Date de début du projet", value=scenario.start_date, key=k("start"),
                       min_value=MIN_START_DATE, max_value=MAX_START_DATE, format="DD/MM/YYYY", on_change=form.on_field, args=("start_date", "start"))
     with c2:
-        max_pct = float(rules.money("max_cofinancing_rate") * 100)
+        max_pct = float(rules.decimal("max_cofinancing_rate") * 100)
         st.number_input("Taux de cofinancement demandé (%)", min_value=0.0, max_value=max_pct,
                         step=0.5, value=float(scenario.requested_rate * 100), key=k("rate"),
                         format="%.1f", on_change=form.on_field,

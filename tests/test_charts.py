@@ -368,7 +368,8 @@ def test_timeline_horizon_follows_a_changed_rule(monkeypatch, snc):
     rules = load_rules()
     changed = dataclasses.replace(rules, rules={
         **rules.rules,
-        "impact_horizon_months": dataclasses.replace(rules["impact_horizon_months"], value=9)})
+        "impact_horizon_months": dataclasses.replace(rules["impact_horizon_months"], values=tuple(
+            dataclasses.replace(v, value=9) for v in rules["impact_horizon_months"].values))})
     monkeypatch.setattr(guichet.rules, "load_rules", lambda: changed)
     spec = spec_of(charts.timeline_chart(scenario, e))
     assert [r["x"] for r in values(spec, timeline_layers(spec)["rule"])] == [9]

@@ -60,10 +60,10 @@ def test_the_unquantified_training_share_is_an_assumption() -> None:
 
 def test_numbers_of_the_seed() -> None:
     """The figures of the page, as the page gives them (a typo in rules.toml fails here)."""
-    assert RULES.money("min_project_ttc") == Decimal("100000")
-    assert RULES.money("max_project_ttc") == Decimal("3000000")
-    assert RULES.money("min_eligible_ttc") == Decimal("50000")
-    assert RULES.money("max_cofinancing_rate") == Decimal("0.5")
+    assert RULES.decimal("min_project_ttc") == Decimal("100000")
+    assert RULES.decimal("max_project_ttc") == Decimal("3000000")
+    assert RULES.decimal("min_eligible_ttc") == Decimal("50000")
+    assert RULES.decimal("max_cofinancing_rate") == Decimal("0.5")
     assert RULES["impact_horizon_months"].value == 6
     assert RULES["min_third_party_commitments"].value == 1
     assert set(RULES.values("eligible_applicants")) == {"state_administration", "state_operator"}
@@ -108,8 +108,8 @@ PY_FILES = sorted(p for p in PACKAGE.rglob("*.py"))
 ENGINE = ["rules/__init__.py", "models.py", "loading.py", "evaluate.py", "formatting.py",
           "labels.py", "cli.py"]
 SPACE = r"[ \u00a0\u202f]?"
-AMOUNTS = {int(RULES.money(r)) for r in ("min_project_ttc", "max_project_ttc", "min_eligible_ttc")}
-AMOUNTS.add(int(RULES.money("max_project_ttc") * RULES.money("max_cofinancing_rate")))  # 1.5 M€
+AMOUNTS = {int(RULES.decimal(r)) for r in ("min_project_ttc", "max_project_ttc", "min_eligible_ttc")}
+AMOUNTS.add(int(RULES.decimal("max_project_ttc") * RULES.decimal("max_cofinancing_rate")))  # 1.5 M€
 
 
 def _grouped(n: int) -> str:
@@ -121,8 +121,8 @@ def _grouped(n: int) -> str:
 
 AMOUNT_TEXT = re.compile(r"(?<![\d.,])(?:" + "|".join(_grouped(n) for n in AMOUNTS)
                          + r"|\d" + SPACE + r"M€)(?![\d])")
-RATES = {RULES.money("max_cofinancing_rate"), RULES.money("max_training_share"),
-         RULES.money("default_vat_rate")}
+RATES = {RULES.decimal("max_cofinancing_rate"), RULES.decimal("max_training_share"),
+         RULES.decimal("default_vat_rate")}
 HORIZON = RULES["impact_horizon_months"].value
 PERCENTS = sorted({int(r * 100) for r in RATES})
 RATE_TEXT = re.compile(r"(?<![\d,])(?:" + "|".join(str(p) for p in PERCENTS) + r")" + SPACE + "%")
@@ -202,3 +202,51 @@ def test_the_number_detectors_work() -> None:
         assert HORIZON_TEXT.search(text), text
     for text in ("16 mois", "mois 6", "36 mois"):
         assert not HORIZON_TEXT.search(text), text
+
+
+# --- dated values, references, units -----------------------------------------------------------
+
+def _raw() -> dict:
+    import tomllib
+    return tomllib.loads((PACKAGE / "rules" / "rules.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES.rules))
+def test_every_value_names_where_its_sentence_stands(rule_id: str, seed: str) -> None:
+    for entry in RULES[rule_id].values:
+        assert entry.reference.startswith("page du 10 mars 2023, « ")
+        section = entry.reference.split("« ", 1)[1].split(" —")[0].rstrip(" »")
+        assert plain(section) in seed, f"{rule_id} : section introuvable dans la page : {section!r}"
+
+
+def test_a_later_dated_value_is_in_force_from_its_date_only() -> None:
+    from guichet.rules import parse_rules
+    raw = _raw()
+    first = raw["rules"]["max_cofinancing_rate"]["values"][0]
+    raw["rules"]["max_cofinancing_rate"]["values"].append(
+        {**first, "since": dt.date(2030, 1, 1), "value": "0.4"})
+    rule = parse_rules(raw)["max_cofinancing_rate"]
+    assert rule.at(dt.date(2029, 12, 31)).value == "0.5"
+    assert rule.at(dt.date(2030, 1, 1)).value == "0.4"
+    assert rule.at(dt.date(2020, 1, 1)).value == "0.5"  # before any entry: the first one
+    assert rule.value == ("0.4" if dt.date.today() >= dt.date(2030, 1, 1) else "0.5")
+
+
+def test_units_are_for_the_code_and_labels_for_display() -> None:
+    from guichet.rules import UNITS, parse_rules
+    assert {r.unit for r in RULES.rules.values()} <= set(UNITS)
+    assert RULES["min_project_ttc"].unit == "eur" and RULES["min_project_ttc"].unit_label == "€ TTC"
+    raw = _raw()
+    raw["rules"]["min_project_ttc"]["unit"] = "€ TTC"  # display text where a unit is expected
+    with pytest.raises(ValueError, match="unknown unit"):
+        parse_rules(raw)
+
+
+def test_the_readings_texts_follow_the_values() -> None:
+    from guichet.rules import parse_rules
+    raw = _raw()
+    raw["rules"]["min_eligible_ttc"]["values"][0]["value"] = "60000"
+    readings = parse_rules(raw).readings
+    assert "60\u202f000\u00a0€" in readings["total_cost"].label
+    assert "60\u202f000\u00a0€" in readings["eligible_base"].description
+    assert "50\u202f000" not in readings["eligible_base"].description
