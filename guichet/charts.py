@@ -35,7 +35,7 @@ import pandas as pd
 from guichet import labels
 from guichet.figures import label, short
 from guichet.evaluate import Evaluation
-from guichet.formatting import eur, month_label, number, percent
+from guichet.formatting import eur, month_label, number, percent, unique_names
 from guichet.models import Scenario
 from guichet.rules import impact_horizon
 
@@ -621,17 +621,6 @@ MEASURES = [("eligible_base_ttc", short("eligible_base_ttc")),
             ("own_contribution_ttc", label("own_contribution_ttc"))]
 
 
-def _unique_names(items: list[tuple[str, Evaluation]]) -> list[str]:
-    """The scenarios' names, made distinct (« Nom (2) ») so that no two share a colour."""
-    seen: dict[str, int] = {}
-    out = []
-    for name, _ in items:
-        name = (name or "").strip() or "Sans nom"
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return out
-
-
 def _check_compared(items: list[tuple[str, Evaluation]]) -> None:
     if len(items) > MAX_COMPARED:
         raise ValueError(f"au plus {MAX_COMPARED} scénarios peuvent être comparés "
@@ -641,7 +630,7 @@ def _check_compared(items: list[tuple[str, Evaluation]]) -> None:
 def comparison_data(items: list[tuple[str, Evaluation]]) -> pd.DataFrame:
     _check_compared(items)
     rows = []
-    for name, (_, e) in zip(_unique_names(items), items, strict=True):
+    for name, (_, e) in zip(unique_names([name for name, _ in items]), items, strict=True):
         for attr, measure in MEASURES:
             value = getattr(e, attr)
             rows.append({"Scénario": name, "Mesure": measure, "montant": _money(value),
@@ -658,7 +647,7 @@ def comparison_chart(items: list[tuple[str, Evaluation]]) -> alt.TopLevelMixin:
     if not items:
         return placeholder(title, "Aucun scénario à comparer.")
     data = comparison_data(items)
-    names = _unique_names(items)
+    names = unique_names([name for name, _ in items])
     top = float(data["montant"].max()) or 1.0
     y = alt.Y("Mesure:N", sort=[m for _, m in MEASURES], title=None)
     y_offset = alt.YOffset("Scénario:N", sort=names)
@@ -683,7 +672,7 @@ def comparison_table(items: list[tuple[str, Evaluation]]) -> pd.DataFrame:
     """One row per scenario: status, total cost and the three compared figures."""
     _check_compared(items)
     rows = []
-    for name, (_, e) in zip(_unique_names(items), items, strict=True):
+    for name, (_, e) in zip(unique_names([name for name, _ in items]), items, strict=True):
         row = {"Scénario": name, "Statut": e.status_label, TOTAL: eur(e.total_cost_ttc)}
         row.update({measure: eur(getattr(e, attr)) for attr, measure in MEASURES})
         rows.append(row)

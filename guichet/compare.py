@@ -7,7 +7,7 @@ import pandas as pd
 from guichet import labels
 from guichet.evaluate import Evaluation
 from guichet.figures import short
-from guichet.formatting import eur, percent
+from guichet.formatting import eur, percent, unique_names
 from guichet.models import Scenario
 
 ROWS = [
@@ -45,12 +45,3 @@ def differences(items: list[tuple[str, Scenario, Evaluation]]) -> pd.DataFrame:
     table = comparison_table(items)
     differs = table.iloc[:, 1:].nunique(axis=1) > 1
     return table[differs].reset_index(drop=True)
-
-
-def unique_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
-    return out

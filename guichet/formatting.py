@@ -99,3 +99,15 @@ def slug(text: str) -> str:
     text = unicodedata.normalize("NFKD", str(text))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Names made distinct, in order: a repeated one numbered (« Nom (2) »), a blank one « Sans
+    nom » (the comparison's columns, the charts' colours)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        name = (name or "").strip() or "Sans nom"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out

@@ -2,15 +2,14 @@
 
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from guichet import charts
-from guichet.editing import MILESTONE_COLUMNS, MILESTONE_LABELS
+from guichet.editing import MILESTONE_LABELS
 from guichet.formatting import escape_markdown as md
 from guichet.models import MAX_MONTH
 from guichet.rules import load_rules
-from guichet.ui import components, form, router, state
+from guichet.ui import components, form, grids, router, state
 
 rules = load_rules()
 router.ensure_frame()
@@ -27,10 +26,8 @@ evaluation = state.current_evaluation()
 components.status_banner(evaluation)
 
 st.header("Jalons")
-base = pd.DataFrame(form.milestone_base(), columns=MILESTONE_COLUMNS).astype(
-    {"label": "string", "month": "Int64", "impact": "boolean"})
 st.data_editor(
-    base, key=form.milestone_editor_key(), on_change=form.on_milestone_edit, num_rows="dynamic",
+    grids.MILESTONES.frame(), key=grids.MILESTONES.key(), on_change=form.on_milestone_edit, num_rows="dynamic",
     hide_index=True, width="stretch",
     alt="Tableau des jalons : libellé, mois du projet, apporte un impact réel",
     column_config={

@@ -5,9 +5,9 @@ from functools import partial
 import streamlit as st
 
 from guichet import charts
-from guichet.compare import comparison_table, differences, unique_names
-from guichet.evaluate import evaluate
+from guichet.compare import comparison_table, differences
 from guichet.formatting import escape_markdown as md
+from guichet.formatting import unique_names
 from guichet.loading import ScenarioError
 from guichet.ui import components, router, state
 
@@ -59,7 +59,7 @@ if len(chosen) < 2:
     st.info("Information : choisissez au moins deux scénarios (chargez un exemple ou dupliquez le "
             "scénario en cours).", icon=":material/info:")
 else:
-    items = [(names[i], ws.get(i).scenario, evaluate(ws.get(i).scenario, reading=ws.reading))
+    items = [(names[i], ws.get(i).scenario, state.evaluation_of(ws.get(i).scenario))
              for i in chosen]
     st.dataframe(comparison_table(items), hide_index=True, width="stretch", height="content")
     diffs = differences(items)

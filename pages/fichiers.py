@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from guichet.evaluate import evaluate
 from guichet.exports import export, export_filename
 from guichet.formatting import escape_markdown as md
 from guichet.formatting import number
@@ -74,14 +73,16 @@ st.header("Exporter le dossier")
 st.markdown("Synthèse chiffrée, contrôles et sources, pour joindre au dossier de candidature.")
 formats = [("xlsx", "Classeur XLSX", "Totaux en formules vérifiables, contrôles, calendrier, indicateurs.",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-           ("pdf", "Synthèse PDF", "Une à deux pages imprimables, avec les graphiques.", "application/pdf"),
+           ("pdf", "Synthèse PDF", "Une page de synthèse imprimable, puis les annexes : contrôles, "
+            "indicateurs, graphiques.", "application/pdf"),
            ("csv", "Lignes de coût CSV", "Séparateur « ; », virgule décimale (Excel en français).", "text/csv"),
            ("md", "Synthèse Markdown", "Texte structuré, à coller dans un wiki ou un courriel.", "text/markdown")]
+evaluation = state.current_evaluation()
 for i, (fmt, label, what, mime) in enumerate(formats):
     if i % 2 == 0:  # one row of two at a time: on a phone they stack in reading order
         cols = st.columns(2)
     with cols[i % 2], st.container(border=True):
-        st.download_button(label, data=lambda fmt=fmt: export(scenario, evaluate(scenario, reading=ws.reading), fmt),
+        st.download_button(label, data=lambda fmt=fmt: export(scenario, evaluation, fmt),
                            file_name=export_filename(scenario, fmt), mime=mime, key=f"export_{fmt}",
                            icon=":material/download:", on_click="ignore")
         st.caption(what)

@@ -2,14 +2,13 @@
 
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from guichet import charts
 from guichet.indicators import load_presets
 from guichet.models import MAX_MONTH
 from guichet.rules import load_rules
-from guichet.ui import components, form, router, state
+from guichet.ui import components, form, grids, router, state
 
 rules = load_rules()
 catalogue = load_presets()
@@ -90,9 +89,8 @@ for i, result in enumerate(evaluation.impact_indicators):
         st.markdown(f"**{components.band_sentence(result)}**")
         t1, t2 = st.columns([2, 3])
         with t1:
-            base = pd.DataFrame(form.targets_base(i), columns=["month", "value"]).astype(
-                {"month": "Int64", "value": "float64"})
-            st.data_editor(base, key=form.targets_key(i), on_change=form.on_targets_edit, args=(i,),
+            grid = grids.targets(i)
+            st.data_editor(grid.frame(), key=grid.key(), on_change=form.on_targets_edit, args=(i,),
                            num_rows="dynamic", hide_index=True, width="stretch", placeholder="—",
                            alt=f"Cibles datées de l’indicateur {i + 1} : mois et valeur",
                            column_config={

@@ -11,7 +11,7 @@ from guichet.formatting import escape_markdown as md
 from guichet.models import MAX_AMOUNT, MAX_MONTH, MAX_START_DATE, MIN_START_DATE
 from guichet.rules import load_rules
 from guichet.tables import lines_table
-from guichet.ui import components, form, router, state
+from guichet.ui import components, form, grids, router, state
 
 rules = load_rules()
 router.ensure_frame()
@@ -127,7 +127,7 @@ def lines_and_results() -> None:
                "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
                "sont exclus de l’assiette.")
     st.data_editor(
-        form.editor_frame(), key=form.editor_key(), on_change=form.on_grid_edit, num_rows="dynamic",
+        grids.LINES.frame(), key=grids.LINES.key(), on_change=form.on_grid_edit, num_rows="dynamic",
         hide_index=True, width="stretch", placeholder="—",
         alt="Tableau des lignes de coût : libellé, catégorie, montant, HT ou TTC, TVA, mois de début et de fin",
         column_config={

@@ -1,6 +1,7 @@
 """Side-by-side comparison: the table, what differs, duplicate names."""
 
-from guichet.compare import comparison_table, differences, unique_names
+from guichet.compare import comparison_table, differences
+from guichet.formatting import unique_names
 from guichet.evaluate import evaluate
 from guichet.formatting import eur
 from guichet.presets import load_preset
@@ -28,5 +29,6 @@ def test_differences_keep_only_rows_that_differ():
 
 def test_same_names_are_numbered():
     assert unique_names(["A", "B", "A", "A"]) == ["A", "B", "A (2)", "A (3)"]
+    assert unique_names(["", " ", "B"]) == ["Sans nom", "Sans nom (2)", "B"]
     table = comparison_table(items("migration-pi", "migration-pi"))
     assert len(table.columns) == 3

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import pandas as pd
 import streamlit as st
 
 from guichet import form
-from guichet.editing import COLUMNS, apply_editor_delta, milestone_rows, milestones_from_rows
+from guichet.editing import milestones_from_rows
 from guichet.formatting import escape_markdown as md
-from guichet.indicators import targets_of
 from guichet.loading import ScenarioError, changed
-from guichet.ui import state
+from guichet.ui import grids, state
 
 
 def widget_key(name: str) -> str:
@@ -52,45 +50,13 @@ def show_form_error() -> None:
         state.one_time_message_shown()
 
 
-def editor_key() -> str:
-    e = state.workspace().current
-    return f"lines.{e.id}.{e.version}"
-
-
-def editor_base() -> list[dict]:
-    """The grid's stable input: reset to the current rows whenever the grid's own state is gone
-    (first display, or back from another page), so base + the grid's edits = the rows."""
-    key = editor_key()
-    base_key = f"{key}.base"
-    if key not in st.session_state or base_key not in st.session_state:
-        st.session_state[base_key] = [dict(r) for r in state.workspace().current.rows]
-    return st.session_state[base_key]
-
-
-#: Column types of the cost-line grid (nullable integers for the months).
-GRID_DTYPES = {"label": "string", "category": "string", "amount": "float64", "basis": "string",
-               "vat": "float64", "start": "Int64", "end": "Int64"}
-
-
-def editor_frame() -> pd.DataFrame:
-    """:func:`editor_base` as the grid's DataFrame, built again only when the base is."""
-    base = editor_base()
-    frame_key = f"{editor_key()}.frame"
-    cached = st.session_state.get(frame_key)
-    if cached is None or cached[0] is not base:
-        cached = (base, pd.DataFrame(base, columns=COLUMNS).astype(GRID_DTYPES))
-        st.session_state[frame_key] = cached
-    return cached[1]
-
-
 def on_grid_edit() -> None:
     """The grid's edits into the scenario. The Simulateur draws its grid in a fragment, so an edit
     reruns only that part of the page; the whole page is rerun instead when the edit changes what
     is drawn outside it: the status (the sidebar shows it too), or a message meant to be seen once
     that is still on screen."""
-    key = editor_key()
     status_before = state.current_evaluation().status
-    rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key))
+    rows = grids.LINES.edited_rows()
     try:
         state.workspace().set_rows(rows)
     except ScenarioError as exc:  # e.g. more lines than a scenario holds: nothing changes
@@ -100,24 +66,8 @@ def on_grid_edit() -> None:
         st.rerun()
 
 
-def milestone_editor_key() -> str:
-    e = state.workspace().current
-    return f"milestones.{e.id}.{e.version}"
-
-
-def milestone_base() -> list[dict]:
-    key = milestone_editor_key()
-    base_key = f"{key}.base"
-    if key not in st.session_state or base_key not in st.session_state:
-        st.session_state[base_key] = milestone_rows(state.scenario().milestones)
-    return st.session_state[base_key]
-
-
 def on_milestone_edit() -> None:
-    key = milestone_editor_key()
-    rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key),
-                              columns=("label", "month", "impact"))
-    milestones, incomplete = milestones_from_rows(rows)
+    milestones, incomplete = milestones_from_rows(grids.MILESTONES.edited_rows())
     st.session_state["milestones_incomplete"] = incomplete
     _apply(lambda: changed(state.scenario(), milestones=milestones))
 
@@ -136,29 +86,13 @@ def on_remove_indicator(index: int) -> None:
     ws.refresh(form.remove_impact_indicator(ws.scenario, index))
 
 
-def targets_key(index: int) -> str:
-    return widget_key(f"targets.{index}")
-
-
-def targets_base(index: int) -> list[dict]:
-    key = targets_key(index)
-    if key not in st.session_state or f"{key}.base" not in st.session_state:
-        ind = state.scenario().indicators.impact[index]
-        st.session_state[f"{key}.base"] = [{"month": m or None, "value": float(v)}
-                                           for m, v in targets_of(ind)]
-    return st.session_state[f"{key}.base"]
-
-
 def on_targets_edit(index: int) -> None:
-    key = targets_key(index)
-    rows = apply_editor_delta(st.session_state[f"{key}.base"], st.session_state.get(key),
-                              columns=("month", "value"))
+    grid = grids.targets(index)
     try:
-        scenario, left_out = form.set_impact_targets(state.scenario(), index, rows)
+        scenario, _ = form.set_impact_targets(state.scenario(), index, grid.edited_rows())
     except ScenarioError as exc:
         _form_error(exc)
         return
-    st.session_state[f"{key}.left_out"] = left_out
     state.workspace().update(scenario)
 
 

@@ -29,16 +29,31 @@ def scenario() -> Scenario:
     return workspace().scenario
 
 
-def current_evaluation() -> Evaluation:
-    """The current scenario's evaluation, computed once per change (scenarios are never changed in
-    place: every edit makes a new one, so the object itself is the key)."""
-    ws = workspace()
-    cached = st.session_state.get("_evaluation")
-    if cached and cached[0] is ws.scenario and cached[1] == ws.reading:
-        return cached[2]
-    evaluation = evaluate(ws.scenario, reading=ws.reading)
-    st.session_state["_evaluation"] = (ws.scenario, ws.reading, evaluation)
+EVALUATIONS = "_evaluations"
+#: Evaluations kept per session: the session's scenarios (at most 12) and a few older versions.
+MAX_CACHED = 16
+
+
+def evaluation_of(scenario: Scenario) -> Evaluation:
+    """A scenario's evaluation under the session's reading, computed once per scenario (scenarios
+    are never changed in place: every edit makes a new one, so the object itself is the key)."""
+    reading = workspace().reading
+    cache: dict[tuple[int, str], tuple[Scenario, Evaluation]] = st.session_state.setdefault(
+        EVALUATIONS, {})
+    key = (id(scenario), reading)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    evaluation = evaluate(scenario, reading=reading)
+    cache[key] = (scenario, evaluation)
+    while len(cache) > MAX_CACHED:
+        cache.pop(next(iter(cache)))
     return evaluation
+
+
+def current_evaluation() -> Evaluation:
+    """The current scenario's evaluation (see :func:`evaluation_of`)."""
+    return evaluation_of(workspace().scenario)
 
 
 def flash(kind: str, text: str) -> None:
