@@ -127,7 +127,7 @@ def _os_reason(exc: OSError) -> str:
     reasons = {errno.ENOENT: "dossier introuvable", errno.EACCES: "permission refusée",
                errno.EISDIR: "c’est un dossier", errno.ENOSPC: "disque plein",
                errno.EROFS: "système de fichiers en lecture seule"}
-    return reasons.get(exc.errno, exc.strerror or str(exc))
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -219,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         parser = _build_parser()
         args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except ScenarioError as exc:
         for problem in exc.problems:
             print(f"Erreur : {problem}", file=sys.stderr)

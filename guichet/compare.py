@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from guichet import labels
@@ -10,7 +12,10 @@ from guichet.figures import short
 from guichet.formatting import eur, percent, unique_names
 from guichet.models import Scenario
 
-ROWS = [
+#: One row of the comparison: its label, and its value for a scenario and its evaluation.
+Row = tuple[str, Callable[[Scenario, Evaluation], str]]
+
+ROWS: list[Row] = [
     (short("status"), lambda s, e: e.status_label),
     (short("total_cost_ttc"), lambda s, e: eur(e.total_cost_ttc)),
     (short("excluded_cost_ttc"), lambda s, e: eur(e.excluded_cost_ttc)),

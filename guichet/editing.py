@@ -7,9 +7,13 @@ shown as incomplete, and left out of the scenario until it is complete.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+#: A row of a grid: column name → cell value, as the data editor gives it.
+Row = dict[str, Any]
 
 from pydantic import ValidationError
 
@@ -44,7 +48,7 @@ def to_decimal(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-def line_to_row(line: CostLine) -> dict:
+def line_to_row(line: CostLine) -> Row:
     return {
         "label": line.label,
         "category": labels.CATEGORIES[line.category],
@@ -56,11 +60,11 @@ def line_to_row(line: CostLine) -> dict:
     }
 
 
-def rows_from_lines(lines: list[CostLine]) -> list[dict]:
+def rows_from_lines(lines: list[CostLine]) -> list[Row]:
     return [line_to_row(line) for line in lines]
 
 
-def row_to_line(row: dict) -> CostLine | str:
+def row_to_line(row: Row) -> CostLine | str:
     """A CostLine, or the French reason why the row is not (yet) a valid line."""
     missing = [COLUMN_LABELS[c] for c in ("category", "amount") if is_blank(row.get(c))]
     if missing:
@@ -76,21 +80,22 @@ def row_to_line(row: dict) -> CostLine | str:
     end = start if is_blank(row.get("end")) else row["end"]
     label = "" if is_blank(row.get("label")) else str(row["label"])
     try:
-        return CostLine(label=label or labels.CATEGORIES.get(category, "Ligne"), category=category,
-                        amount=amount, basis=basis, vat_rate=vat,
-                        start_month=int(start), end_month=int(end))
+        return CostLine.model_validate({
+            "label": label or labels.CATEGORIES.get(str(category), "Ligne"), "category": category,
+            "amount": amount, "basis": basis, "vat_rate": vat, "start_month": int(start),
+            "end_month": int(end)})
     except (ValidationError, ValueError, TypeError) as exc:
         if isinstance(exc, ValidationError):
             parts = []
             for err in exc.errors(include_url=False):
-                field = err["loc"][0] if err["loc"] else ""
+                field = str(err["loc"][0]) if err["loc"] else ""
                 column = COLUMN_LABELS.get(FIELD_TO_COLUMN.get(field, ""), "")
                 parts.append(f"{column} : {french_message(err)}" if column else french_message(err))
             return "; ".join(parts)
         return "valeur illisible"
 
 
-def lines_from_rows(rows: list[dict]) -> tuple[list[CostLine], list[IncompleteRow]]:
+def lines_from_rows(rows: list[Row]) -> tuple[list[CostLine], list[IncompleteRow]]:
     lines, incomplete = [], []
     for i, row in enumerate(rows, start=1):
         result = row_to_line(row)
@@ -103,8 +108,8 @@ def lines_from_rows(rows: list[dict]) -> tuple[list[CostLine], list[IncompleteRo
     return lines, incomplete
 
 
-def apply_editor_delta(base_rows: list[dict], delta: dict | None,
-                       columns: tuple[str, ...] | list[str] = tuple(COLUMNS)) -> list[dict]:
+def apply_editor_delta(base_rows: list[Row], delta: dict[str, Any] | None,
+                       columns: tuple[str, ...] | list[str] = tuple(COLUMNS)) -> list[Row]:
     """Apply a data editor's cumulative state ({edited_rows, added_rows, deleted_rows}, positions
     relative to ``base_rows``) and return the resulting rows (a new list)."""
     delta = delta or {}
@@ -129,13 +134,14 @@ MILESTONE_COLUMNS = ["label", "month", "impact"]
 MILESTONE_LABELS = {"label": "Jalon", "month": "Mois", "impact": "Apporte un impact réel"}
 
 
-def milestone_rows(milestones) -> list[dict]:
+def milestone_rows(milestones: Iterable[Milestone]) -> list[Row]:
     return [{"label": m.label, "month": m.month, "impact": m.impact} for m in milestones]
 
 
-def milestones_from_rows(rows: list[dict]):
+def milestones_from_rows(rows: list[Row]) -> tuple[list[Milestone], list[IncompleteRow]]:
     """(milestones, incomplete rows): a row needs a month; an empty label becomes « Jalon N »."""
-    out, incomplete = [], []
+    out: list[Milestone] = []
+    incomplete: list[IncompleteRow] = []
     for i, row in enumerate(rows, start=1):
         if is_blank(row.get("month")):
             if not all(is_blank(row.get(c)) for c in ("label", "month")):

@@ -164,17 +164,24 @@ def evaluate(scenario: Scenario, reading: str | None = None, rules: Rules | None
         return _evaluate(scenario, reading, rules)
 
 
-def _evaluate(scenario: Scenario, reading: str | None, rules: Rules | None) -> Evaluation:
-    rules = rules or load_rules()
-    ctx = _Ctx(rules=rules, reading=rules.reading(reading), scenario=scenario)
-    excluded_cats = set(rules.values("excluded_categories"))
+@dataclass
+class _Lines:
+    """The cost lines computed: each line's result, the TTC and count by category, and what the
+    monthly schedule spreads."""
 
+    results: list[LineResult]
+    ttc: dict[str, Decimal]
+    count: dict[str, int]
+    spread: list[tuple[int, int, int, bool]]
+
+
+def _lines(scenario: Scenario, rules: Rules, excluded_cats: set[str]) -> _Lines:
     # The VAT rate of a line that gives none depends only on its category: computed once.
     vat_defaults = {c: default_vat_rate(c, rules) for c in labels.CATEGORIES}
-
-    rows: list[dict] = []
-    by_cat: dict[str, list] = {c: [Decimal(0), 0] for c in labels.CATEGORIES}
-    spread_input = []
+    rows: list[dict[str, object]] = []
+    ttc_by = {c: Decimal(0) for c in labels.CATEGORIES}
+    count_by = {c: 0 for c in labels.CATEGORIES}
+    spread = []
     for i, line in enumerate(scenario.cost_lines):
         category = line.category
         rate = line.vat_rate if line.vat_rate is not None else vat_defaults[category]
@@ -185,62 +192,71 @@ def _evaluate(scenario: Scenario, reading: str | None, rules: Rules | None) -> E
             "category_label": labels.CATEGORIES[category], "basis": line.basis,
             "amount": line.amount, "vat_rate": rate, "ht": ht, "vat": ttc - ht, "ttc": ttc,
             "excluded": excluded, "start_month": line.start_month, "end_month": line.end_month})
-        acc = by_cat[category]
-        acc[0] += ttc
-        acc[1] += 1
-        spread_input.append((int(ttc * 100), line.start_month, line.end_month, excluded))
+        ttc_by[category] += ttc
+        count_by[category] += 1
+        spread.append((int(ttc * 100), line.start_month, line.end_month, excluded))
     # One validation call for all the lines: much faster than one model per line.
-    line_results = _LINE_RESULTS.validate_python(rows)
+    return _Lines(_LINE_RESULTS.validate_python(rows), ttc_by, count_by, spread)
 
-    total = sum((acc[0] for acc in by_cat.values()), Decimal("0.00"))
-    excluded_total = sum((by_cat[c][0] for c in by_cat if c in excluded_cats), Decimal("0.00"))
-    base = total - excluded_total
-    training = by_cat["training"][0]
-    other = by_cat["other"][0]
-    size = total if ctx.reading.size_measure == "total_cost" else base
-    rate = scenario.requested_rate
-    potential = potential_cofinancing(rate, base)
 
-    impact_months = [m.month for m in scenario.milestones if m.impact]
-    first_impact = min(impact_months) if impact_months else None
-    horizon_months = int(rules["impact_horizon_months"].value)
-    six_month = first_impact is not None and first_impact <= horizon_months
-
-    savings, savings_source = indicators.annual_savings(scenario.indicators)
-    impact_results = _impact_results(scenario)
-    checks = run_checks(Facts(
-        scenario=scenario, rules=rules, reading=ctx.reading, total=total, excluded=excluded_total,
-        base=base, size=size, training=training, other=other, potential=potential,
-        first_impact=first_impact, six_month=six_month, savings=savings,
-        complete_impact_indicators=sum(r.complete for r in impact_results)))
-    status = _status(checks)
-    cofinancing = potential if status != "ineligible" else Decimal("0.00")
-    own = total - cofinancing
-
+def _schedule(scenario: Scenario, spread: list[tuple[int, int, int, bool]]) -> list[MonthSpend]:
+    """Month by month to the last line's end: eligible, excluded, total and cumulative TTC."""
     horizon = max([line.end_month for line in scenario.cost_lines], default=0)
     schedule = []
     cumulative = 0
-    for month, (elig, excl) in enumerate(spread_monthly(spread_input, horizon), start=1):
+    for month, (elig, excl) in enumerate(spread_monthly(spread, horizon), start=1):
         cumulative += elig + excl
         schedule.append(MonthSpend(month=month, eligible_ttc=Decimal(elig) / 100,
                                    excluded_ttc=Decimal(excl) / 100,
                                    total_ttc=Decimal(elig + excl) / 100,
                                    cumulative_ttc=Decimal(cumulative) / 100))
+    return schedule
 
+
+def _first_impact(scenario: Scenario, rules: Rules) -> tuple[int | None, bool]:
+    """(the first impact milestone's month, whether it falls within the impact horizon)."""
+    months = [m.month for m in scenario.milestones if m.impact]
+    first = min(months) if months else None
+    return first, first is not None and first <= int(rules["impact_horizon_months"].value)
+
+
+def _evaluate(scenario: Scenario, reading: str | None, rules: Rules | None) -> Evaluation:
+    rules = rules or load_rules()
+    ctx = _Ctx(rules=rules, reading=rules.reading(reading), scenario=scenario)
+    excluded_cats = set(rules.values("excluded_categories"))
+    lines = _lines(scenario, rules, excluded_cats)
+    total = sum(lines.ttc.values(), Decimal("0.00"))
+    excluded_total = sum((v for c, v in lines.ttc.items() if c in excluded_cats), Decimal("0.00"))
+    base = total - excluded_total
+    size = total if ctx.reading.size_measure == "total_cost" else base
+    rate = scenario.requested_rate
+    potential = potential_cofinancing(rate, base)
+    first_impact, six_month = _first_impact(scenario, rules)
+    savings, savings_source = indicators.annual_savings(scenario.indicators)
+    impact_results = _impact_results(scenario)
+    checks = run_checks(Facts(
+        scenario=scenario, rules=rules, reading=ctx.reading, total=total, excluded=excluded_total,
+        base=base, size=size, training=lines.ttc["training"], other=lines.ttc["other"],
+        potential=potential, first_impact=first_impact, six_month=six_month, savings=savings,
+        complete_impact_indicators=sum(r.complete for r in impact_results)))
+    status = _status(checks)
+    cofinancing = potential if status != "ineligible" else Decimal("0.00")
+    own = total - cofinancing
     years = int(rules["savings_horizon_years"].value)
-    categories = [CategoryTotal(category=c, label=labels.CATEGORIES[c], excluded=c in excluded_cats,
-                                lines=acc[1], ttc=acc[0]) for c, acc in by_cat.items()]
     evaluation = Evaluation(
         status=status, status_label=labels.STATUSES[status], reading=ctx.reading.name,
         reading_label=ctx.reading.label, rules_version=rules.version, total_cost_ttc=total,
         excluded_cost_ttc=excluded_total, eligible_base_ttc=base, project_size_ttc=size,
         requested_rate=rate, potential_cofinancing_ttc=potential, cofinancing_ttc=cofinancing,
-        own_contribution_ttc=own, training_cost_ttc=training, other_cost_ttc=other,
-        six_month_impact=six_month, first_impact_month=first_impact, checks=checks,
-        by_category=categories, lines=line_results, monthly_schedule=schedule,
+        own_contribution_ttc=own, training_cost_ttc=lines.ttc["training"],
+        other_cost_ttc=lines.ttc["other"], six_month_impact=six_month,
+        first_impact_month=first_impact, checks=checks,
+        by_category=[CategoryTotal(category=c, label=labels.CATEGORIES[c],
+                                   excluded=c in excluded_cats, lines=lines.count[c], ttc=ttc)
+                     for c, ttc in lines.ttc.items()],
+        lines=lines.results, monthly_schedule=_schedule(scenario, lines.spread),
         annual_savings_ttc=savings, annual_savings_source=savings_source,
-        payback_months=indicators.payback_months(own, savings),
-        savings_horizon_years=years,
+        payback_months=indicators.payback_months(own, savings), savings_horizon_years=years,
         five_year_savings_ttc=indicators.cumulative_savings(savings, years),
         agents_trained=scenario.indicators.agents_trained,
         agents_cloud_context=scenario.indicators.agents_cloud_context,
@@ -339,9 +355,11 @@ def _savings_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
     ind = ctx.scenario.indicators
     years = e.savings_horizon_years
     if e.annual_savings_source == "derived":
+        assert ind.current_annual_run_cost_ttc is not None
+        assert ind.target_annual_run_cost_ttc is not None and e.annual_savings_ttc is not None
         how = (f"coût annuel actuel {eur(ind.current_annual_run_cost_ttc)} − coût annuel visé "
                f"{eur(ind.target_annual_run_cost_ttc)} = {eur(e.annual_savings_ttc)}")
-    elif e.annual_savings_source == "declared":
+    elif e.annual_savings_source == "declared" and e.annual_savings_ttc is not None:
         how = f"économies déclarées : {eur(e.annual_savings_ttc)} par an"
     else:
         how = "non renseignées"

@@ -67,23 +67,26 @@ def remove_impact_indicator(scenario: Scenario, index: int) -> Scenario:
     return scenario_from_data(data)
 
 
-def set_impact_targets(scenario: Scenario, index: int, rows: list[dict]) -> tuple[Scenario, int]:
+def set_impact_targets(scenario: Scenario, index: int,
+                       rows: list[dict[str, Any]]) -> tuple[Scenario, int]:
     """Replace an indicator's dated targets with the complete rows (month and value); returns the
     new scenario and how many rows were left out as incomplete. The single ``target`` of the first
     form is folded into the list."""
-    targets, left_out = [], 0
+    targets: list[tuple[int, Decimal]] = []
+    left_out = 0
     for row in rows:
         month, value = row.get("month"), row.get("value")
-        if is_blank(month) or is_blank(value):
+        if month is None or value is None or is_blank(month) or is_blank(value):
             left_out += not (is_blank(month) and is_blank(value))
             continue
-        targets.append({"month": int(month), "value": to_decimal(value)})
+        targets.append((int(month), to_decimal(value)))
     data = scenario.model_dump(mode="python")
     item = data["indicators"]["impact"][index]
-    item.update({"targets": sorted(targets, key=lambda t: t["month"]), "target": None, "month": None})
+    item.update({"targets": [{"month": m, "value": v} for m, v in sorted(targets, key=lambda t: t[0])],
+                 "target": None, "month": None})
     return scenario_from_data(data), left_out
 
 
-def money_or_none(value) -> Decimal | None:
+def money_or_none(value: float | int | str | Decimal | None) -> Decimal | None:
     """A number input's value as an exact Decimal (None stays None: the field is left empty)."""
     return None if value is None else to_decimal(value)

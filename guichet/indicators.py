@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
+from typing import Literal
 
 from guichet.formatting import round_half_up
+from guichet.models import ImpactIndicator, Indicators
+
+SavingsSource = Literal["declared", "derived"]
 
 INDICATORS_FILE = "indicators.toml"
 
@@ -49,7 +53,7 @@ class PresetCatalogue:
     presets: dict[str, Preset]
 
 
-def _num(value) -> Decimal | None:
+def _num(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
@@ -79,11 +83,11 @@ def band_of(preset: Preset | None, value: Decimal | None) -> str | None:
     return None
 
 
-def preset_for(indicator) -> Preset | None:
+def preset_for(indicator: ImpactIndicator) -> Preset | None:
     """The preset an impact indicator names (``preset``), or whose name it bears — in the
     preset's own unit only (« 60 jours » must not be read against bands in hours)."""
     presets = load_presets().presets
-    if getattr(indicator, "preset", None) in presets:
+    if indicator.preset is not None and indicator.preset in presets:
         return presets[indicator.preset]
     for p in presets.values():
         same_unit = not indicator.unit or indicator.unit.casefold() == p.unit.casefold()
@@ -92,7 +96,7 @@ def preset_for(indicator) -> Preset | None:
     return None
 
 
-def targets_of(indicator) -> list[tuple[int, Decimal]]:
+def targets_of(indicator: ImpactIndicator) -> list[tuple[int, Decimal]]:
     """The dated targets (month, value), sorted by month: ``targets``, else the single
     ``target`` at ``month`` of the first version of the format."""
     if indicator.targets:
@@ -102,7 +106,7 @@ def targets_of(indicator) -> list[tuple[int, Decimal]]:
     return []
 
 
-def annual_savings(indicators) -> tuple[Decimal | None, str | None]:
+def annual_savings(indicators: Indicators) -> tuple[Decimal | None, SavingsSource | None]:
     """(annual savings TTC, how it was obtained): declared as such, or derived as the current
     minus the target annual run cost; (None, None) when neither is given."""
     if indicators.annual_savings_ttc is not None:
@@ -124,7 +128,8 @@ def cumulative_savings(annual: Decimal | None, years: int) -> Decimal | None:
     return None if annual is None else round_half_up(annual * years)
 
 
-def payback_series(own_contribution: Decimal, annual: Decimal | None, years: int) -> list[dict]:
+def payback_series(own_contribution: Decimal, annual: Decimal | None,
+                   years: int) -> list[dict[str, Decimal | int]]:
     """Month by month over ``years`` years: cumulative savings (annual ÷ 12 a month) and the own
     contribution they must cover."""
     monthly = (annual or Decimal(0)) / 12

@@ -7,6 +7,7 @@ here raises anything but :class:`ScenarioError` on bad input.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -47,7 +48,7 @@ class _TooLong:
         self.text = text
 
 
-class _Duplicates(dict):
+class _Duplicates(dict[str, Any]):
     """A JSON object that names a key more than once (the keys are in ``duplicates``)."""
 
     duplicates: list[str]
@@ -57,7 +58,7 @@ class _Duplicates(dict):
 MAX_NUMBER_CHARS = 60
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict:
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) == len(pairs):
         return obj
@@ -84,7 +85,7 @@ def _key_shown(key: str) -> str:
     return key if len(key) <= 40 else key[:39] + "…"
 
 
-def path_of(loc: tuple) -> str:
+def path_of(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -94,7 +95,7 @@ def path_of(loc: tuple) -> str:
     return out
 
 
-def _walk_nonfinite(value: Any, loc: tuple = ()) -> list[Problem]:
+def _walk_nonfinite(value: Any, loc: tuple[int | str, ...] = ()) -> list[Problem]:
     """Every NaN/Infinity marker, number too long and duplicated key in parsed JSON, with its
     path, in document order.
 
@@ -137,12 +138,12 @@ def _shown(given: Any) -> str:
     return shown[:57] + "…" if len(shown) > 60 else shown
 
 
-def _choices(ctx: dict) -> str:
+def _choices(ctx: Mapping[str, Any]) -> str:
     expected = str(ctx.get("expected", ""))
     return expected.replace(" or ", ", ")
 
 
-def french_message(err: dict) -> str:
+def french_message(err: Mapping[str, Any]) -> str:
     """A French message for one pydantic error."""
     kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
     shown = _shown(given)
@@ -185,7 +186,7 @@ def french_message(err: dict) -> str:
         return messages[kind]
     if kind == "literal_error" or kind.startswith("literal"):
         return unknown
-    return err.get("msg", "valeur invalide")
+    return str(err.get("msg", "valeur invalide"))
 
 
 def _problems_from(exc: ValidationError) -> list[Problem]:
@@ -271,7 +272,7 @@ def load_scenario(text: str | bytes) -> Scenario:
     return scenario_from_data(parse_json(text))
 
 
-def scenario_to_data(scenario: Scenario) -> dict:
+def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
     """The scenario as JSON-ready data (money as strings: exact)."""
     return scenario.model_dump(mode="json")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo,
                       field_validator)
@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from guichet.formatting import percent
 from guichet.rules import Rules, load_rules
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MAX_MONTH = 120  # ten years: a project timeline longer than that is a typing mistake
 MAX_AMOUNT = Decimal("1000000000000")  # one thousand billion euros
 MAX_TEXT = 300
@@ -199,7 +199,7 @@ def _default_rate() -> Decimal:
     return load_rules().decimal("max_cofinancing_rate")
 
 
-def _default_rate_in_schema(schema: dict) -> None:
+def _default_rate_in_schema(schema: dict[str, Any]) -> None:
     """The JSON Schema shows the default rate, read from the rules (never written here)."""
     schema["default"] = f"{_default_rate()}"
 

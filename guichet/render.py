@@ -61,7 +61,7 @@ _log = logging.getLogger(__name__)
 
 # --- the parent's side ----------------------------------------------------------------------------
 
-def render_pngs(specs: list[dict], *, scale: float = 2.0, timeout: float | None = None,
+def render_pngs(specs: list[dict[str, Any]], *, scale: float = 2.0, timeout: float | None = None,
                 memory_limit: int | None = None) -> list[bytes | None] | None:
     """The PNG of each Vega-Lite spec (``None`` for a spec that failed to render), rendered
     all together in one child process; ``None`` when the child failed as a whole (crashed,
@@ -142,7 +142,7 @@ def _limit(memory: int, cpu: int) -> None:
         resource.setrlimit(limit, (value, value))
 
 
-def render_in_this_process(spec: dict, scale: float = 2.0) -> bytes:
+def render_in_this_process(spec: dict[str, Any], scale: float = 2.0) -> bytes:
     """vl-convert in the calling process: for the child, and for measuring its cost. The app
     never calls it (see the module's docstring)."""
     import vl_convert as vlc
@@ -153,8 +153,9 @@ def render_in_this_process(spec: dict, scale: float = 2.0) -> bytes:
         major_minor = ".".join(schema.rsplit("/v", 1)[1].split(".")[:2])
         if major_minor in vlc.get_vegalite_versions():
             version = major_minor
-    kwargs = {"vl_version": version} if version else {}
-    return vlc.vegalite_to_png(spec, scale=scale, **kwargs)
+    png: bytes = (vlc.vegalite_to_png(spec, scale=scale, vl_version=version) if version
+                  else vlc.vegalite_to_png(spec, scale=scale))
+    return png
 
 
 def _child(argv: list[str]) -> int:

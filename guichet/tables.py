@@ -6,8 +6,14 @@ from decimal import Decimal
 
 import pandas as pd
 
+from typing import TYPE_CHECKING
+
 from guichet import labels
 from guichet.evaluate import Evaluation
+from guichet.rules import Rule, Rules
+
+if TYPE_CHECKING:  # the imports package imports this module's neighbours, not this one
+    from guichet.imports import ImportPreview
 from guichet.formatting import eur, percent
 
 
@@ -28,7 +34,7 @@ def lines_table(e: Evaluation) -> pd.DataFrame:
     )
 
 
-def rule_value_text(rule) -> str:
+def rule_value_text(rule: Rule) -> str:
     """A rule's value in French: amounts in euros, rates in percent, codes as labels."""
     vocab = {**labels.APPLICANT_KINDS, **labels.ORIGINS, **labels.CATEGORIES,
              "pi": "PI", "nubo": "NUBO", "secnumcloud": "Offre qualifiée SecNumCloud",
@@ -36,7 +42,7 @@ def rule_value_text(rule) -> str:
              "annual_savings_ttc": "Économies induites", "agents_trained": "Agents formés"}
     value = rule.value
     if isinstance(value, list):
-        return ", ".join(vocab.get(v, v) for v in value)
+        return ", ".join(vocab.get(str(v), str(v)) for v in value)
     if rule.unit == "eur":
         text = eur(Decimal(str(value)), cents=False)
         return f"{text} {rule.unit_label.removeprefix('€').strip()}".strip()
@@ -45,7 +51,7 @@ def rule_value_text(rule) -> str:
     return f"{value} {rule.unit_label}".strip()
 
 
-def rules_table(rules) -> pd.DataFrame:
+def rules_table(rules: Rules) -> pd.DataFrame:
     return pd.DataFrame(
         [{
             "Règle": r.title,
@@ -59,7 +65,7 @@ def rules_table(rules) -> pd.DataFrame:
     )
 
 
-def import_preview_tables(preview) -> tuple[pd.DataFrame, pd.DataFrame]:
+def import_preview_tables(preview: ImportPreview) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(accepted lines, rejected rows) of an import preview, as the user will read them."""
     from guichet.formulas import line_ttc
 

@@ -8,12 +8,13 @@ outside the grid and form (preset, file, link, import), so the pages rebuild the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from guichet.editing import IncompleteRow, lines_from_rows, rows_from_lines
+from guichet.editing import IncompleteRow, Row, lines_from_rows, rows_from_lines
 from guichet.evaluate import evaluate
 from guichet.loading import Problem, ScenarioError, changed
-from guichet.models import MAX_TEXT, Scenario
+from guichet.models import MAX_TEXT, CostLine, Scenario
 from guichet.rules import load_rules
 
 MAX_ENTRIES = 12
@@ -23,7 +24,7 @@ MAX_ENTRIES = 12
 class Entry:
     id: int
     scenario: Scenario
-    rows: list[dict]
+    rows: list[Row]
     incomplete: list[IncompleteRow] = field(default_factory=list)
     version: int = 0
 
@@ -88,7 +89,7 @@ class Workspace:
         """A form field changed: the widgets already show it, the rows are unchanged."""
         self.current.scenario = scenario
 
-    def set_rows(self, rows: list[dict]) -> None:
+    def set_rows(self, rows: list[Row]) -> None:
         """The grid changed: complete rows become the scenario's cost lines, validated with the
         scenario (at most MAX_LINES of them). Raises ScenarioError and changes nothing when the
         result is not a valid scenario."""
@@ -99,7 +100,7 @@ class Workspace:
         e.incomplete = incomplete
         e.scenario = scenario
 
-    def append_lines(self, lines) -> None:
+    def append_lines(self, lines: Iterable[CostLine]) -> None:
         """Imported lines go after the grid's rows (incomplete rows kept); the grid is rebuilt.
         Raises ScenarioError and changes nothing when too many lines would result."""
         self.set_rows(self.current.rows + rows_from_lines(list(lines)))

@@ -29,7 +29,7 @@ def _switch() -> None:
 
 
 st.selectbox("Scénario en cours", options=ids, index=ids.index(ws.current_id),
-             format_func=names.get, key="compare_current", on_change=_switch)
+             format_func=names.__getitem__, key="compare_current", on_change=_switch)
 c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
 with c1:
     if st.button("Dupliquer", icon=":material/content_copy:", width="stretch"):
@@ -54,7 +54,7 @@ if st.button("Supprimer le scénario en cours", icon=":material/delete:", disabl
 
 st.header("Comparaison")
 chosen = st.multiselect("Scénarios à comparer (2 à 4)", options=ids, default=ids[-4:] if len(ids) >= 2 else ids,
-                        format_func=names.get, max_selections=4, key="compare_chosen")
+                        format_func=names.__getitem__, max_selections=4, key="compare_chosen")
 if len(chosen) < 2:
     st.info("Information : choisissez au moins deux scénarios (chargez un exemple ou dupliquez le "
             "scénario en cours).", icon=":material/info:")

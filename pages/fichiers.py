@@ -1,5 +1,7 @@
 """Fichiers: save and reopen a scenario, import cost lines, export the dossier."""
 
+from functools import partial
+
 import streamlit as st
 
 from guichet.exports import export, export_filename
@@ -82,7 +84,7 @@ for i, (fmt, label, what, mime) in enumerate(formats):
     if i % 2 == 0:  # one row of two at a time: on a phone they stack in reading order
         cols = st.columns(2)
     with cols[i % 2], st.container(border=True):
-        st.download_button(label, data=lambda fmt=fmt: export(scenario, evaluation, fmt),
+        st.download_button(label, data=partial(export, scenario, evaluation, fmt),
                            file_name=export_filename(scenario, fmt), mime=mime, key=f"export_{fmt}",
                            icon=":material/download:", on_click="ignore")
         st.caption(what)

@@ -29,7 +29,6 @@ for c in missing:
     components.check_item(c)
 
 st.header("Économies et agents (obligatoires)")
-money = {"min_value": 0.0, "max_value": 1e12, "step": 1000.0, "format": "%.2f"}
 c1, c2 = st.columns(2)
 with c1:
     st.number_input("Économies annuelles attendues (€ TTC)", value=form.as_float(ind.annual_savings_ttc),
@@ -40,11 +39,13 @@ with c1:
     st.number_input("Coût annuel de fonctionnement actuel (€ TTC)",
                     value=form.as_float(ind.current_annual_run_cost_ttc),
                     key=k("run_now"), on_change=form.on_field,
-                    args=("indicators.current_annual_run_cost_ttc", "run_now", form.decimal_or_none), **money)
+                    args=("indicators.current_annual_run_cost_ttc", "run_now", form.decimal_or_none),
+                    min_value=0.0, max_value=1e12, step=1000.0, format="%.2f")
     st.number_input("Coût annuel de fonctionnement visé après le projet (€ TTC)",
                     value=form.as_float(ind.target_annual_run_cost_ttc),
                     key=k("run_target"), on_change=form.on_field,
-                    args=("indicators.target_annual_run_cost_ttc", "run_target", form.decimal_or_none), **money)
+                    args=("indicators.target_annual_run_cost_ttc", "run_target", form.decimal_or_none),
+                    min_value=0.0, max_value=1e12, step=1000.0, format="%.2f")
 with c2:
     st.number_input("Agents formés à l’issue du projet", value=ind.agents_trained, min_value=0,
                     step=1, key=k("trained"), on_change=form.on_field,

@@ -45,7 +45,7 @@ with inputs:
     st.text_input("Nom du scénario", value=scenario.name, key=k("name"), max_chars=300,
                   on_change=form.on_field, args=("name", "name"))
     st.selectbox("Type de demandeur", options=list(labels.APPLICANT_KINDS),
-                 format_func=labels.APPLICANT_KINDS.get, key=k("kind"),
+                 format_func=labels.APPLICANT_KINDS.__getitem__, key=k("kind"),
                  index=list(labels.APPLICANT_KINDS).index(scenario.applicant.kind),
                  on_change=form.on_field, args=("applicant.kind", "kind"),
                  help="Le guichet est ouvert aux administrations d’État et aux opérateurs de l’État.")
@@ -60,11 +60,11 @@ with inputs:
         with st.container(border=True):
             m = scenario.migration
             st.selectbox("Hébergement d’origine", options=list(labels.ORIGINS),
-                         format_func=labels.ORIGINS.get, key=k("origin"),
+                         format_func=labels.ORIGINS.__getitem__, key=k("origin"),
                          index=list(labels.ORIGINS).index(m.origin),
                          on_change=form.on_field, args=("migration.origin", "origin"))
             st.radio("Cible de la migration", options=list(labels.TARGETS),
-                     format_func=labels.TARGETS.get, key=k("target"),
+                     format_func=labels.TARGETS.__getitem__, key=k("target"),
                      index=list(labels.TARGETS).index(m.target),
                      captions=[labels.TARGET_HELP[t] for t in labels.TARGETS],
                      on_change=form.on_field, args=("migration.target", "target"))
@@ -76,7 +76,7 @@ with inputs:
         with st.container(border=True):
             x = scenario.extension
             st.multiselect("Clouds interministériels étendus", options=list(labels.CLOUDS),
-                           format_func=labels.CLOUDS.get, default=x.clouds, key=k("clouds"),
+                           format_func=labels.CLOUDS.__getitem__, default=x.clouds, key=k("clouds"),
                            on_change=form.on_field, args=("extension.clouds", "clouds"))
             examples = list(rules.values("extension_service_examples"))
             st.multiselect("Services créés ou améliorés", options=sorted(set(examples + x.services)),

@@ -108,7 +108,7 @@ class Rules:
         return Decimal(str(self.rules[rule_id].value))
 
 
-    def values(self, rule_id: str) -> tuple:
+    def values(self, rule_id: str) -> tuple[Any, ...]:
         return tuple(self.rules[rule_id].value)
 
     def reading(self, name: str | None) -> Reading:

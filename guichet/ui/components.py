@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
+import altair as alt
+import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
 from guichet import charts, labels
-from guichet.evaluate import Check, Evaluation, Explanation
+from guichet.checks import Check, Severity
+from guichet.evaluate import Evaluation, Explanation, ImpactResult
 from guichet.figures import short
 from guichet.formatting import escape_markdown as md
 from guichet.formatting import eur, percent, slug
@@ -58,7 +63,7 @@ def explanation(x: Explanation) -> None:
         st.caption(sources)
 
 
-def on_demand(label: str, key: str):
+def on_demand(label: str, key: str) -> tuple[Any, bool]:
     """An expander whose content is computed and sent only while it is open: opening or closing
     it reruns the page (Streamlit's ``on_change="rerun"``). Returns the expander and whether it is
     open. Every element of a page costs time at each rerun, on the server and in the browser, so
@@ -117,8 +122,9 @@ def checks(e: Evaluation) -> None:
     if not e.checks:
         st.success("Succès : aucun contrôle à signaler.", icon=":material/check_circle:")
         return
-    for severity, title in (("blocking", "Points bloquants"), ("warning", "Réserves"),
-                            ("info", "Informations")):
+    sections: tuple[tuple[Severity, str], ...] = (
+        ("blocking", "Points bloquants"), ("warning", "Réserves"), ("info", "Informations"))
+    for severity, title in sections:
         items = e.checks_of(severity)
         if items:
             st.markdown(f"#### {title} ({len(items)})")
@@ -147,7 +153,9 @@ def figures_strip(e: Evaluation) -> None:
         f"reste à charge : **{eur(e.own_contribution_ttc)}** · statut : **{e.status_label}**")
 
 
-def chart_with_table(chart, table, what: str, key: str | None = None) -> None:
+def chart_with_table(chart: alt.TopLevelMixin | dict[str, Any],
+                     table: pd.DataFrame | Callable[[], pd.DataFrame], what: str,
+                     key: str | None = None) -> None:
     """A chart (an altair chart, or its Vega-Lite spec) and, right under it, its data as a table
     (the accessible alternative), drawn when that expander is opened. ``table`` is the table or
     a function making it (then called only when the expander is open). ``what`` names the chart
@@ -162,7 +170,7 @@ def chart_with_table(chart, table, what: str, key: str | None = None) -> None:
             st.dataframe(table() if callable(table) else table, hide_index=True, width="stretch")
 
 
-def _arrow_datasets(spec: dict) -> dict:
+def _arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:
     """The spec with its datasets (lists of records) as Arrow tables: Streamlit sends every
     dataset as Arrow, and from records it goes through pandas (≈ 1.5 ms a chart, at each rerun)."""
     datasets = {}
@@ -174,7 +182,7 @@ def _arrow_datasets(spec: dict) -> dict:
     return {**spec, "datasets": datasets} if datasets else spec
 
 
-def band_sentence(result) -> str:
+def band_sentence(result: ImpactResult) -> str:
     """« Mesure actuelle : bande Moyenne → dernière cible (M9) : bande Élevée », in words."""
     if result.baseline is None and not result.targets:
         return "À compléter : la mesure actuelle et au moins une cible datée."

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
 import streamlit as st
 
@@ -96,10 +98,10 @@ def on_targets_edit(index: int) -> None:
     state.workspace().update(scenario)
 
 
-def as_float(value) -> float | None:
+def as_float(value: Decimal | None) -> float | None:
     """A Decimal shown in a number input (floats only for display; read back as Decimal)."""
     return None if value is None else float(value)
 
 
-def decimal_or_none(value):
+def decimal_or_none(value: float | None) -> Decimal | None:
     return form.money_or_none(value)

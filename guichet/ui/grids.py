@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from guichet.editing import COLUMNS, MILESTONE_COLUMNS, apply_editor_delta, milestone_rows
+from guichet.editing import COLUMNS, MILESTONE_COLUMNS, Row, apply_editor_delta, milestone_rows
 from guichet.indicators import targets_of
 from guichet.ui import state
 
@@ -29,18 +29,19 @@ class Grid:
     name: str
     columns: tuple[str, ...]
     dtypes: dict[str, str]
-    rows: Callable[[], list[dict]]
+    rows: Callable[[], list[Row]]
 
     def key(self) -> str:
         entry = state.workspace().current
         return f"{self.name}.{entry.id}.{entry.version}"
 
-    def base(self) -> list[dict]:
+    def base(self) -> list[Row]:
         """The stable input: base + the editor's delta = the rows on screen."""
         key = self.key()
         if key not in st.session_state or f"{key}.base" not in st.session_state:
             st.session_state[f"{key}.base"] = [dict(r) for r in self.rows()]
-        return st.session_state[f"{key}.base"]
+        base: list[Row] = st.session_state[f"{key}.base"]
+        return base
 
     def frame(self) -> pd.DataFrame:
         """:meth:`base` as the editor's DataFrame, built again only when the base is."""
@@ -51,7 +52,7 @@ class Grid:
             st.session_state[f"{self.key()}.frame"] = cached
         return cached[1]
 
-    def edited_rows(self) -> list[dict]:
+    def edited_rows(self) -> list[Row]:
         """The rows as the person left them (in the editor's callback)."""
         return apply_editor_delta(self.base(), st.session_state.get(self.key()), self.columns)
 
@@ -69,7 +70,7 @@ MILESTONES = Grid("milestones", tuple(MILESTONE_COLUMNS),
 
 def targets(index: int) -> Grid:
     """The dated targets of impact indicator ``index``."""
-    def rows() -> list[dict]:
+    def rows() -> list[Row]:
         indicator = state.scenario().indicators.impact[index]
         return [{"month": m or None, "value": float(v)} for m, v in targets_of(indicator)]
     return Grid(f"targets.{index}", ("month", "value"), {"month": "Int64", "value": "float64"},

@@ -59,8 +59,7 @@ def _sidebar() -> None:
 
 def run_app() -> None:
     _frame_without_navigation()
-    pages = [st.Page(path, title=title, icon=icon, default=url is None,
-                     **({"url_path": url} if url else {}))
+    pages = [st.Page(path, title=title, icon=icon, default=url is None, url_path=url)
              for path, title, icon, url in PAGES]
     page = st.navigation(pages, position="sidebar")
     _sidebar()

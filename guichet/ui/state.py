@@ -22,7 +22,9 @@ def workspace() -> Workspace:
         ws = Workspace()
         ws.add(load_preset("migration-pi"))
         st.session_state[KEY] = ws
-    return st.session_state[KEY]
+    ws = st.session_state[KEY]
+    assert isinstance(ws, Workspace)
+    return ws
 
 
 def scenario() -> Scenario:
