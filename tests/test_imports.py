@@ -20,8 +20,8 @@ from guichet.evaluate import evaluate
 from guichet.exports import export_csv, export_xlsx
 from guichet.formatting import number
 from guichet.imports import (TEMPLATE_EXAMPLES, ImportFileError, add_lines, import_cost_lines,
-                             import_csv, import_xlsx, parse_number, replace_lines, template_csv,
-                             template_xlsx)
+                             import_csv, import_xlsx, limits, parse_number, replace_lines,
+                             template_csv, template_xlsx)
 from guichet.loading import ScenarioError, dump_scenario, load_scenario
 from guichet.models import CostLine
 
@@ -283,11 +283,11 @@ def test_empty_workbook():
 
 
 def test_size_and_row_caps(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 100)
+    monkeypatch.setattr(limits, "MAX_IMPORT_BYTES", 100)
     with pytest.raises(ImportFileError, match="fichier trop volumineux"):
         import_cost_lines(b"x" * 101, "gros.csv")
-    monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 5_000_000)
-    monkeypatch.setattr(imports, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setattr(limits, "MAX_IMPORT_BYTES", 5_000_000)
+    monkeypatch.setattr(limits, "MAX_IMPORT_ROWS", 3)
     body = "Libellé;Catégorie;Montant;Base;Mois de début;Mois de fin\n" + "X;Autres;1;HT;1;1\n" * 4
     with pytest.raises(ImportFileError, match="plus de 3 lignes"):
         import_csv(body.encode())
@@ -296,7 +296,7 @@ def test_size_and_row_caps(monkeypatch):
 
 
 def test_zip_bomb_is_refused_before_opening(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_XLSX_UNCOMPRESSED", 1000)
+    monkeypatch.setattr(limits, "MAX_XLSX_UNCOMPRESSED", 1000)
     with pytest.raises(ImportFileError, match="trop volumineux une fois décompressé"):
         import_xlsx(template_xlsx())
 
@@ -627,7 +627,7 @@ def test_a_zip_bomb_is_refused_before_anything_is_decompressed(honest_bomb):
 
 
 def test_parts_that_are_each_small_but_too_large_together_are_refused(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_XLSX_UNCOMPRESSED", 2000)
+    monkeypatch.setattr(limits, "MAX_XLSX_UNCOMPRESSED", 2000)
     parts = xlsx_parts(HEADER_ROW + data_row())
     assert all(len(d) < 2000 for d in parts.values()) and sum(map(len, parts.values())) > 2000
     with pytest.raises(ImportFileError, match=r"classeur trop volumineux une fois décompressé \(2"):
@@ -715,15 +715,15 @@ def test_columns_right_of_the_limit_are_ignored():
 
 def test_cell_and_time_budgets(monkeypatch):
     rows = HEADER_ROW + "".join(data_row(n) for n in range(2, 40))
-    monkeypatch.setattr(imports, "MAX_SCAN_CELLS", 100)
+    monkeypatch.setattr(limits, "MAX_SCAN_CELLS", 100)
     with pytest.raises(ImportFileError, match="le fichier compte plus de 100 cellules à parcourir "
                                               r"\(feuille « Budget », ligne 17\)"):
         import_cost_lines(hand_xlsx(rows), "budget.xlsx")
     csv_body = "Libellé;Catégorie;Montant;Base;Mois de début;Mois de fin\n" + "X;Autres;1;HT;1;1\n" * 30
     with pytest.raises(ImportFileError, match=r"plus de 100 cellules à parcourir \(vers la ligne 17\)"):
         import_cost_lines(csv_body.encode(), "budget.csv")
-    monkeypatch.setattr(imports, "MAX_SCAN_CELLS", 1_000_000)
-    monkeypatch.setattr(imports, "MAX_SCAN_SECONDS", -1)
+    monkeypatch.setattr(limits, "MAX_SCAN_CELLS", 1_000_000)
+    monkeypatch.setattr(limits, "MAX_SCAN_SECONDS", -1)
     for data, name in ((hand_xlsx(rows), "budget.xlsx"), ((csv_body * 40).encode(), "budget.csv")):
         with pytest.raises(ImportFileError, match="lecture interrompue : le fichier demande plus de "
                                                   "-1 secondes de lecture"):
@@ -811,7 +811,7 @@ def test_rich_text_runs_are_joined_and_phonetic_runs_left_out():
 def test_an_unexpected_failure_is_still_a_french_message(monkeypatch):
     def broken(*args):
         raise RuntimeError("bug")
-    monkeypatch.setattr(imports, "_convert_row", broken)
+    monkeypatch.setattr(imports.rows, "_convert_row", broken)
     for data, name in ((template_csv(), "modele.csv"), (template_xlsx(), "modele.xlsx")):
         with pytest.raises(ImportFileError) as exc:
             import_cost_lines(data, name)
