@@ -19,7 +19,7 @@ from guichet import labels
 from guichet.evaluate import Evaluation, evaluate
 from guichet.figures import label
 from guichet.formatting import eur, percent
-from guichet.loading import Problem, ScenarioError, load_scenario
+from guichet.loading import MAX_SCENARIO_BYTES, Problem, ScenarioError, load_scenario
 from guichet.models import Scenario
 from guichet.rules import UnknownReading, load_rules
 
@@ -27,12 +27,20 @@ EXIT_BAD_INPUT = 2
 
 
 def _read_input(name: str) -> bytes:
+    """The input's bytes, read only up to one byte over the size a scenario file may have (the
+    loader then refuses it): a huge file or an endless stream is never read whole."""
     if name == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(MAX_SCENARIO_BYTES + 1)
     path = Path(name)
-    if not path.is_file():
+    if path.is_dir():
+        raise ScenarioError([Problem("", f"{name} est un dossier, pas un fichier de scénario")])
+    if not path.exists():
         raise ScenarioError([Problem("", f"fichier introuvable : {name}")])
-    return path.read_bytes()
+    try:
+        with path.open("rb") as f:
+            return f.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError([Problem("", f"impossible de lire {name} : {_os_reason(exc)}")]) from None
 
 
 def evaluation_json(evaluation: Evaluation) -> str:

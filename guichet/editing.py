@@ -64,34 +64,47 @@ def rows_from_lines(lines: list[CostLine]) -> list[Row]:
     return [line_to_row(line) for line in lines]
 
 
+def _number(value: Any) -> Any:
+    """A grid's number as an exact Decimal; anything else as it is, for the model to refuse."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return to_decimal(value)
+    return value
+
+
+def _reasons(exc: ValidationError) -> str:
+    """« Montant (€) : … ; Fin : … »: the model's problems, named by the grid's columns."""
+    parts = []
+    for err in exc.errors(include_url=False):
+        field = str(err["loc"][0]) if err["loc"] else ""
+        column = COLUMN_LABELS.get(FIELD_TO_COLUMN.get(field, ""), "")
+        parts.append(f"{column} : {french_message(err)}" if column else french_message(err))
+    return "; ".join(parts)
+
+
 def row_to_line(row: Row) -> CostLine | str:
-    """A CostLine, or the French reason why the row is not (yet) a valid line."""
+    """A CostLine, or the French reason why the row is not (yet) a valid line. Whatever a cell
+    holds (a browser may send anything), the answer is one of the two."""
     missing = [COLUMN_LABELS[c] for c in ("category", "amount") if is_blank(row.get(c))]
     if missing:
         return "à compléter : " + ", ".join(missing)
-    category = CATEGORY_BY_LABEL.get(row["category"], row["category"])
-    basis = BASIS_BY_LABEL.get(row.get("basis") or "HT", row.get("basis"))
+    raw_category, raw_basis = row["category"], row.get("basis") or "HT"
+    category = (CATEGORY_BY_LABEL.get(raw_category, raw_category) if isinstance(raw_category, str)
+                else raw_category)
+    basis = BASIS_BY_LABEL.get(raw_basis, raw_basis) if isinstance(raw_basis, str) else raw_basis
     try:
-        amount = to_decimal(row["amount"])
-        vat = None if is_blank(row.get("vat")) else to_decimal(row["vat"]) / 100
-    except (InvalidOperation, ValueError):
-        return "montant ou TVA illisible"
-    start = 1 if is_blank(row.get("start")) else row["start"]
-    end = start if is_blank(row.get("end")) else row["end"]
-    label = "" if is_blank(row.get("label")) else str(row["label"])
-    try:
+        vat = None if is_blank(row.get("vat")) else _number(row["vat"])
+        if isinstance(vat, Decimal):
+            vat = vat / 100
+        start = 1 if is_blank(row.get("start")) else row["start"]
+        end = start if is_blank(row.get("end")) else row["end"]
+        label = "" if is_blank(row.get("label")) else str(row["label"])
         return CostLine.model_validate({
             "label": label or labels.CATEGORIES.get(str(category), "Ligne"), "category": category,
-            "amount": amount, "basis": basis, "vat_rate": vat, "start_month": int(start),
-            "end_month": int(end)})
-    except (ValidationError, ValueError, TypeError) as exc:
-        if isinstance(exc, ValidationError):
-            parts = []
-            for err in exc.errors(include_url=False):
-                field = str(err["loc"][0]) if err["loc"] else ""
-                column = COLUMN_LABELS.get(FIELD_TO_COLUMN.get(field, ""), "")
-                parts.append(f"{column} : {french_message(err)}" if column else french_message(err))
-            return "; ".join(parts)
+            "amount": _number(row["amount"]), "basis": basis, "vat_rate": vat,
+            "start_month": start, "end_month": end})
+    except ValidationError as exc:
+        return _reasons(exc)
+    except (ValueError, TypeError, ArithmeticError):
         return "valeur illisible"
 
 
@@ -147,11 +160,14 @@ def milestones_from_rows(rows: list[Row]) -> tuple[list[Milestone], list[Incompl
             if not all(is_blank(row.get(c)) for c in ("label", "month")):
                 incomplete.append(IncompleteRow(i, "à compléter : Mois"))
             continue
+        label = "" if is_blank(row.get("label")) else str(row["label"])
+        impact = row.get("impact")
         try:
-            out.append(Milestone(label=("" if is_blank(row.get("label")) else str(row["label"])) or f"Jalon {i}",
-                                 month=int(row["month"]), impact=bool(row.get("impact") or False)))
-        except (ValidationError, ValueError, TypeError) as exc:
-            reason = (french_message(exc.errors()[0]) if isinstance(exc, ValidationError)
-                      else "valeur illisible")
-            incomplete.append(IncompleteRow(i, reason))
+            out.append(Milestone.model_validate({
+                "label": label or f"Jalon {i}", "month": row["month"],
+                "impact": False if is_blank(impact) else impact}))
+        except ValidationError as exc:
+            incomplete.append(IncompleteRow(i, french_message(exc.errors()[0])))
+        except (ValueError, TypeError, ArithmeticError):
+            incomplete.append(IncompleteRow(i, "valeur illisible"))
     return out, incomplete

@@ -11,7 +11,7 @@ from typing import Any
 
 from guichet.editing import is_blank, to_decimal
 from guichet.indicators import load_presets
-from guichet.loading import scenario_from_data
+from guichet.loading import Problem, ScenarioError, scenario_from_data
 from guichet.models import Scenario
 
 
@@ -72,21 +72,39 @@ def set_impact_targets(scenario: Scenario, index: int,
     """Replace an indicator's dated targets with the complete rows (month and value); returns the
     new scenario and how many rows were left out as incomplete. The single ``target`` of the first
     form is folded into the list."""
-    targets: list[tuple[int, Decimal]] = []
+    targets: list[tuple[Any, Decimal]] = []
     left_out = 0
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         month, value = row.get("month"), row.get("value")
         if month is None or value is None or is_blank(month) or is_blank(value):
             left_out += not (is_blank(month) and is_blank(value))
             continue
-        targets.append((int(month), to_decimal(value)))
+        if not (_is_number(month) and _is_number(value)):
+            raise ScenarioError([Problem(f"indicators.impact[{index}].targets[{number - 1}]",
+                                         "mois et cible : des nombres sont attendus")])
+        targets.append((month, to_decimal(value)))
     data = scenario.model_dump(mode="python")
     item = data["indicators"]["impact"][index]
-    item.update({"targets": [{"month": m, "value": v} for m, v in sorted(targets, key=lambda t: t[0])],
+    item.update({"targets": [{"month": m, "value": v} for m, v in sorted(targets, key=_month)],
                  "target": None, "month": None})
     return scenario_from_data(data), left_out
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _month(target: tuple[Any, Decimal]) -> float:
+    month = target[0]
+    return float(month) if _is_number(month) and float(month) == float(month) else 0.0
+
+
 def money_or_none(value: float | int | str | Decimal | None) -> Decimal | None:
-    """A number input's value as an exact Decimal (None stays None: the field is left empty)."""
-    return None if value is None else to_decimal(value)
+    """A number input's value as an exact Decimal (None stays None: the field is left empty).
+    Raises ScenarioError for what is not a number."""
+    if value is None:
+        return None
+    try:
+        return to_decimal(value)
+    except (ArithmeticError, ValueError):
+        raise ScenarioError([Problem("", f"nombre attendu (reçu {str(value)[:40]!r})")]) from None

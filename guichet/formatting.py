@@ -80,16 +80,26 @@ def month_label(n: int) -> str:
 
 #: Markdown's special characters, ``&`` included (``R&amp;D`` must not be shown as « R&D »),
 #: each escaped; every control character and line separator becomes a space, so a person's text
-#: stays on its line (``Nom\r===`` is never a heading, a ``\r`` never breaks a table row).
-_MD_TABLE = {**{ord(ch): "\\" + ch for ch in "\\`*_{}[]()#+-.!|<>~$:&"},
-             **{code: " " for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}}
+#: stays on its line (``Nom\r===`` is never a heading, a ``\r`` never breaks a table row); the
+#: bidirectional embedding, override and isolate controls are dropped (an unclosed U+202E would
+#: turn the rest of the app's own sentence around).
+_MD_TABLE: dict[int, str | None] = {
+    **{ord(ch): "\\" + ch for ch in "\\`*_{}[]()#+-.!|<>~$:&"},
+    **{code: " " for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)},
+    **{code: None for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+}
+#: What the Markdown renderer would turn into a link (« www.… », « …@… », « …://… »): a word
+#: joiner (U+2060, invisible) keeps it plain text.
+_AUTOLINK = re.compile(r"(?i)(www)(?=\.)|(@)|(:)(?=//)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
     """User text made inert in Markdown: every special character escaped, so a typed
     ``[lien](http://…)``, ``![image](…)``, ``<b>``, ``$x$`` or ``&amp;`` shows as typed, never as
-    markup, and on one line."""
-    return str(text).translate(_MD_TABLE)
+    markup, on one line, and an address or an e-mail never becomes a link."""
+    text = _AUTOLINK.sub(lambda m: m.group() + WORD_JOINER, str(text))
+    return text.translate(_MD_TABLE)
 
 
 def slug(text: str) -> str:

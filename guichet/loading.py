@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from guichet.formatting import number
 from guichet.models import SCHEMA_VERSION, Scenario
 
 MAX_SCENARIO_BYTES = 5_000_000  # a 20 000-line scenario is about 3 MB of JSON
@@ -160,6 +161,7 @@ def french_message(err: Mapping[str, Any]) -> str:
         "int_parsing": f"nombre entier attendu (reçu {shown})",
         "int_type": f"nombre entier attendu (reçu {shown})",
         "int_from_float": f"nombre entier attendu (reçu {shown})",
+        "int_parsing_size": f"nombre entier trop grand (reçu {shown})",
         "bool_parsing": f"vrai ou faux attendu (reçu {shown})",
         "bool_type": f"vrai ou faux attendu (reçu {shown})",
         "string_type": f"texte attendu (reçu {shown})",
@@ -189,9 +191,65 @@ def french_message(err: Mapping[str, Any]) -> str:
     return str(err.get("msg", "valeur invalide"))
 
 
+#: At most this many problems are reported for one input (a file of 20 000 wrong lines would
+#: otherwise give hundreds of thousands of messages, of which a person reads the first).
+MAX_PROBLEMS = 100
+
+
+def _capped(problems: list[Problem], more: int = 0) -> list[Problem]:
+    """The first MAX_PROBLEMS problems, and one line saying how many more there are."""
+    extra = len(problems) - MAX_PROBLEMS + more
+    if extra <= 0:
+        return problems
+    return problems[:MAX_PROBLEMS] + [Problem("", f"et {extra} autre(s) problème(s) : corriger "
+                                                  "d’abord les premiers")]
+
+
+#: The fields each object of the format may have, by where it stands (lists by their items).
+def _known_fields() -> dict[tuple[str, ...], frozenset[str]]:
+    from guichet.models import (Applicant, CostLine, DatedTarget, Extension, ImpactIndicator,
+                                Indicators, Migration, Milestone)
+    return {(): frozenset(Scenario.model_fields), ("applicant",): frozenset(Applicant.model_fields),
+            ("migration",): frozenset(Migration.model_fields),
+            ("extension",): frozenset(Extension.model_fields),
+            ("cost_lines",): frozenset(CostLine.model_fields),
+            ("milestones",): frozenset(Milestone.model_fields),
+            ("indicators",): frozenset(Indicators.model_fields),
+            ("indicators", "impact"): frozenset(ImpactIndicator.model_fields),
+            ("indicators", "impact", "targets"): frozenset(DatedTarget.model_fields)}
+
+
+def _unknown_fields(data: dict[str, Any]) -> tuple[list[Problem], int]:
+    """The unknown fields of a scenario, found cheaply before validation: (the first
+    MAX_PROBLEMS + 1 of them, how many in all). A flood of unknown keys is refused without
+    building a validation error for each."""
+    found: list[Problem] = []
+    count = 0
+    stack: list[tuple[tuple[str, ...], tuple[int | str, ...], Any]] = [((), (), data)]
+    known = _known_fields()
+    while stack:
+        shape, loc, node = stack.pop()
+        items = ([(loc + (i,), item) for i, item in enumerate(node)] if isinstance(node, list)
+                 else [(loc, node)])
+        for where, obj in items:
+            if not isinstance(obj, dict) or shape not in known:
+                continue
+            for key, value in obj.items():
+                if key not in known[shape]:
+                    count += 1
+                    if len(found) <= MAX_PROBLEMS:
+                        found.append(Problem(path_of(where + (key,)),
+                                             "champ inconnu du format de scénario"))
+                elif isinstance(value, (dict, list)):
+                    stack.append((shape + (key,), where + (key,), value))
+    return found, count
+
+
 def _problems_from(exc: ValidationError) -> list[Problem]:
+    """The French problems of a validation error: the first MAX_PROBLEMS of them (only those are
+    put into words), then how many more."""
     problems = []
-    for err in exc.errors(include_url=False):
+    for err in exc.errors(include_url=False)[:MAX_PROBLEMS]:
         loc = tuple(err["loc"])
         if err["type"] == "literal_error" and loc == ("schema_version",):
             given = err.get("input")
@@ -202,7 +260,7 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
                                                       f"{SCHEMA_VERSION} est prise en charge"))
             continue
         problems.append(Problem(path_of(loc), french_message(err)))
-    return problems
+    return _capped(problems, exc.error_count() - len(problems))
 
 
 def scenario_from_data(data: Any) -> Scenario:
@@ -212,6 +270,9 @@ def scenario_from_data(data: Any) -> Scenario:
         raise ScenarioError(problems)
     if not isinstance(data, dict):
         raise ScenarioError([Problem("", "le scénario doit être un objet JSON ({…})")])
+    unknown, count = _unknown_fields(data)
+    if count > MAX_PROBLEMS:
+        raise ScenarioError(_capped(unknown[:MAX_PROBLEMS], count - MAX_PROBLEMS))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -234,8 +295,8 @@ def parse_json(text: str | bytes) -> Any:
     marked (reported with their path by :func:`scenario_from_data`)."""
     if isinstance(text, bytes):
         if len(text) > MAX_SCENARIO_BYTES:
-            raise ScenarioError([Problem("", f"fichier trop volumineux ({len(text)} octets ; "
-                                             f"au plus {MAX_SCENARIO_BYTES} octets)")])
+            raise ScenarioError([Problem("", "fichier trop volumineux : plus de "
+                                             f"{number(MAX_SCENARIO_BYTES)} octets")])
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:

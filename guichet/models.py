@@ -11,8 +11,8 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo,
-                      field_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
+                      ValidationInfo, field_validator)
 from pydantic_core import PydanticCustomError
 
 from guichet.formatting import percent
@@ -38,8 +38,10 @@ _SPACE_LIKE = dict.fromkeys(map(ord, "\t\n\r\v\f\x85\u2028\u2029"), " ")
 
 
 #: Control characters (C0, DEL, C1), lone surrogates and Unicode noncharacters: nothing a person
-#: types, and what native libraries (the chart renderer, the spreadsheet writer) choke on.
-_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+#: types, and what native libraries (the chart renderer, the spreadsheet writer) choke on; and the
+#: bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which
+#: would turn the app's own sentences around the text.
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\u202a-\u202e\u2066-\u2069"
                         + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}"
                                   for p in range(17)) + "]")
 
@@ -53,10 +55,47 @@ def clean_text(text: str) -> str:
         ch = bad.group()
         raise PydanticCustomError(
             "text_characters",
-            "caractère non autorisé (U+{code}, caractère de contrôle ou non-caractère Unicode) "
-            "en position {position} : le retirer du texte",
+            "caractère non autorisé (U+{code}, caractère de contrôle, de sens d’écriture ou "
+            "non-caractère Unicode) en position {position} : le retirer du texte",
             {"code": f"{ord(ch):04X}", "position": bad.start() + 1})
     return text.strip()
+
+
+#: A number written as text: ASCII digits, an optional sign, decimal point and exponent (no
+#: « 1_000 », no digits of other scripts, no spaces).
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE = {"nan", "snan", "inf", "infinity"}
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def number_as_written(value: Any) -> Any:
+    """Before a number field: a text must be a plain number (JSON numbers arrive as Decimal)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "nombre attendu (reçu {given})",
+                                  {"given": "vrai" if value else "faux"})
+    if isinstance(value, str) and value.strip().lower().lstrip("+-") in _NON_FINITE:
+        raise PydanticCustomError("finite_number", "nombre fini attendu (NaN et Infinity sont refusés)")
+    if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip()):
+        raise PydanticCustomError("number_text", "nombre attendu (reçu {given}) : chiffres 0 à 9 "
+                                  "et point décimal", {"given": repr(value[:40])})
+    return value
+
+
+def whole_number(value: Any) -> Any:
+    """Before an integer field: an integer, or a JSON number with no fraction (``3``, ``3.0``);
+    never a boolean nor a text."""
+    if isinstance(value, bool) or isinstance(value, str):
+        raise PydanticCustomError("int_type", "nombre entier attendu (reçu {given})",
+                                  {"given": repr(value)})
+    return value
+
+
+def date_as_written(value: Any) -> Any:
+    """Before a date field: a date as ``AAAA-MM-JJ``, nothing more (no time)."""
+    if isinstance(value, str) and not _DATE_TEXT.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "date attendue au format AAAA-MM-JJ (reçu "
+                                  "{given})", {"given": repr(value[:40])})
+    return value
 
 
 def bounded_number(value: Decimal) -> Decimal:
@@ -87,12 +126,15 @@ Category = Literal["external_services", "internal_staff", "training", "hardware"
 Basis = Literal["ht", "ttc"]
 
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(clean_text)]
-Month = Annotated[int, Field(ge=1, le=MAX_MONTH)]
-Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
+Month = Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=MAX_MONTH)]
+Money = Annotated[Decimal, BeforeValidator(number_as_written),
+                  Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
                   AfterValidator(bounded_number)]
-AnyNumber = Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_AMOUNT, le=MAX_AMOUNT),
+AnyNumber = Annotated[Decimal, BeforeValidator(number_as_written),
+                      Field(allow_inf_nan=False, ge=-MAX_AMOUNT, le=MAX_AMOUNT),
                       AfterValidator(bounded_number)]
-Rate = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False), AfterValidator(bounded_number)]
+Rate = Annotated[Decimal, BeforeValidator(number_as_written), Field(ge=0, le=1, allow_inf_nan=False),
+                 AfterValidator(bounded_number)]
 
 
 class _Model(BaseModel):
@@ -113,7 +155,7 @@ class Migration(_Model):
 class Extension(_Model):
     clouds: list[Cloud] = Field(min_length=1, max_length=2)
     services: list[Text] = Field(default_factory=list, max_length=1000)
-    third_party_commitments: int = Field(ge=0, le=1000)
+    third_party_commitments: Annotated[int, BeforeValidator(whole_number), Field(ge=0, le=1000)]
 
     @field_validator("clouds")
     @classmethod
@@ -163,7 +205,7 @@ def default_vat_rate(category: str, rules: Rules | None = None) -> Decimal:
 class Milestone(_Model):
     label: Text
     month: Month
-    impact: bool
+    impact: StrictBool
 
 
 class DatedTarget(_Model):
@@ -183,7 +225,7 @@ class ImpactIndicator(_Model):
     preset: Text | None = None  # an id of rules/indicators.toml (DORA metric, service usage)
 
 
-Headcount = Annotated[int, Field(ge=0, le=10_000_000)]
+Headcount = Annotated[int, BeforeValidator(whole_number), Field(ge=0, le=10_000_000)]
 
 
 class Indicators(_Model):
@@ -204,16 +246,24 @@ def _default_rate_in_schema(schema: dict[str, Any]) -> None:
     schema["default"] = f"{_default_rate()}"
 
 
+def _named(text: str) -> str:
+    if not text:
+        raise PydanticCustomError("empty_name", "le nom du scénario ne peut pas être vide")
+    return text
+
+
 class Scenario(_Model):
     schema_version: Literal[1] = SCHEMA_VERSION
-    name: Text
+    name: Annotated[Text, AfterValidator(_named)]
     applicant: Applicant
     migration: Migration | None = None
     extension: Extension | None = None
-    start_date: Annotated[dt.date, Field(ge=MIN_START_DATE, le=MAX_START_DATE)]
+    start_date: Annotated[dt.date, BeforeValidator(date_as_written),
+                          Field(ge=MIN_START_DATE, le=MAX_START_DATE)]
     cost_lines: list[CostLine] = Field(default_factory=list, max_length=MAX_LINES)
     milestones: list[Milestone] = Field(default_factory=list, max_length=1000)
-    requested_rate: Annotated[Decimal, AfterValidator(bounded_number)] = Field(
+    requested_rate: Annotated[Decimal, BeforeValidator(number_as_written),
+                              AfterValidator(bounded_number)] = Field(
         default_factory=_default_rate, allow_inf_nan=False,
         json_schema_extra=_default_rate_in_schema)
     indicators: Indicators = Field(default_factory=Indicators)

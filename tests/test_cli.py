@@ -287,7 +287,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_directory_instead_of_a_file(tmp_path: Path) -> None:
     proc = run("evaluate", str(tmp_path))
-    assert_bad_input(proc, "fichier introuvable", count=1)
+    assert_bad_input(proc, "est un dossier, pas un fichier de scénario", count=1)
 
 
 def test_non_utf8_input() -> None:

@@ -58,7 +58,7 @@ def cost_lines(draw, categories=CATEGORIES) -> dict:
 def scenario_data(draw, max_lines: int = 12) -> dict:
     data = {
         "schema_version": 1,
-        "name": draw(text),
+        "name": "Scénario " + draw(text),  # never empty: the format refuses an empty name
         "applicant": {"name": draw(text),
                       "kind": draw(st.sampled_from(["state_administration", "state_operator", "other"]))},
         "migration": draw(st.one_of(st.none(), st.fixed_dictionaries({

@@ -5,6 +5,7 @@ naming the field, or is made harmless, and never changes the scenario on screen.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -258,3 +259,122 @@ def test_duplicating_a_scenario_with_a_long_name_keeps_it_valid():
     copy = ws.duplicate()
     assert copy.scenario.name.endswith(" (copie)") and len(copy.scenario.name) == 300
     Scenario.model_validate(copy.scenario.model_dump())
+
+
+# --- found by trying again as a hostile user would ----------------------------------------------
+
+@pytest.mark.parametrize("typed", ["Voir www.exemple-piege.fr", "pirate@exemple.fr",
+                                   "https://evil.example/x", "mailto:a@b.fr"])
+def test_addresses_in_a_person_s_text_never_become_links(typed):
+    """The Markdown renderer links « www.… », e-mails and « …://… » by itself: a word joiner
+    (invisible) keeps them plain text; what is read stays what was typed."""
+    shown = escape_markdown(typed)
+    assert not re.search(r"(?i)www\\?\.|@[\w-]|:\\?//|\\:\/\/", shown.replace("\\", ""))
+    assert shown.replace("\u2060", "").replace("\\", "") == typed
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_bidirectional_controls_are_refused_and_dropped_from_markdown(char):
+    data = example()
+    data["name"] = f"{char}abc"
+    assert problems(data)[0].startswith("name : caractère non autorisé (U+")
+    assert char not in escape_markdown(f"fichier{char}.json")
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u3000"])
+def test_an_empty_scenario_name_is_refused(name):
+    data = example()
+    data["name"] = name
+    assert problems(data) == ["name : le nom du scénario ne peut pas être vide"]
+
+
+@pytest.mark.parametrize("field,value", [("start_month", "9" * 5000), ("start_month", "3"),
+                                         ("start_month", True), ("start_month", 2.5)])
+def test_a_month_must_be_a_whole_number(field, value):
+    data = example()
+    data["cost_lines"][0][field] = value
+    found = problems(data)
+    assert len(found) == 1 and found[0].startswith(f"cost_lines[0].{field} : nombre entier")
+
+
+@pytest.mark.parametrize("value", ["1_000", "\u0661\u0662\u0663", "\uff11\uff12\uff13", " 1 000",
+                                   True])
+def test_numbers_are_written_with_ascii_digits(value):
+    data = example()
+    data["cost_lines"][0]["amount"] = value
+    found = problems(data)
+    assert len(found) == 1 and found[0].startswith("cost_lines[0].amount : nombre attendu")
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("impact", "yes", "vrai ou faux attendu"), ("impact", 1, "vrai ou faux attendu"),
+])
+def test_milestone_impact_is_true_or_false(field, value, words):
+    data = example()
+    data["milestones"][0][field] = value
+    assert words in problems(data)[0]
+
+
+def test_a_date_with_a_time_is_refused():
+    data = example()
+    data["start_date"] = "2027-01-04T00:00:00"
+    assert problems(data)[0].startswith("start_date : date attendue au format AAAA-MM-JJ")
+
+
+def test_a_flood_of_problems_is_cut_short_in_time_and_words():
+    data = example()
+    data["cost_lines"] = [{f"k{j}": 0 for j in range(30)}] * 20_000
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(json.dumps(data, separators=(",", ":")))
+    found = caught.value.problems
+    assert len(found) == loading.MAX_PROBLEMS + 1
+    assert str(found[-1]) == "et 599900 autre(s) problème(s) : corriger d’abord les premiers"
+
+
+def test_the_cli_reads_no_more_than_a_file_may_hold(tmp_path, capsys):
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:
+        f.truncate(300 * 1024 * 1024)  # a sparse file: 300 MB that take no disk
+    assert cli.main(["evaluate", str(big)]) == 2
+    assert "fichier trop volumineux : plus de 5" in capsys.readouterr().err
+    assert cli.main(["evaluate", str(tmp_path)]) == 2
+    assert "est un dossier" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("row", [
+    {"category": "Formation et acculturation", "amount": 1, "start": float("inf")},
+    {"category": ["x"], "amount": 1},
+    {"category": "Formation et acculturation", "amount": 1, "basis": ["HT"]},
+    {"category": "Formation et acculturation", "amount": 1, "start": 2.7},
+    {"category": "Formation et acculturation", "amount": "abc"},
+])
+def test_any_grid_cell_gives_a_line_or_a_french_reason(row):
+    from guichet.editing import row_to_line
+    assert isinstance(row_to_line(row), str)
+
+
+def test_any_milestone_or_target_cell_gives_a_french_reason():
+    from guichet import form
+    from guichet.editing import milestones_from_rows
+    out, incomplete = milestones_from_rows([{"label": "a", "month": float("inf")},
+                                            {"label": "b", "month": 2.7},
+                                            {"label": "c", "month": 3, "impact": "false"}])
+    assert out == [] and [r.number for r in incomplete] == [1, 2, 3]
+    scenario = load_preset("migration-pi")
+    for rows in ([{"month": "x", "value": 1}], [{"month": 1, "value": "abc"}],
+                 [{"month": "9" * 5000, "value": 1}], [{"month": 2.7, "value": 1}]):
+        with pytest.raises(ScenarioError):
+            form.set_impact_targets(scenario, 0, rows)
+    with pytest.raises(ScenarioError):
+        form.money_or_none("abc")
+
+
+def test_a_refused_field_shows_the_scenario_s_value_again():
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at.switch_page("pages/simulateur.py").run()
+    rate = next(n for n in at.number_input if n.label.startswith("Taux de cofinancement"))
+    rate.set_value(0.0).run()
+    assert any("doit être supérieur à 0" in e.value for e in at.error)
+    rate = next(n for n in at.number_input if n.label.startswith("Taux de cofinancement"))
+    assert rate.value == pytest.approx(50.0)
+    assert at.session_state["workspace"].scenario.requested_rate == Decimal("0.5")

@@ -27,15 +27,19 @@ def _form_error(exc: ScenarioError) -> None:
 
 
 def _apply(change: Callable[[], Any]) -> None:
+    """A form change into the scenario; a refused one is said, and the fields are drawn again
+    from the scenario, which is unchanged (no field keeps showing what was refused)."""
     try:
         state.workspace().update(change())
     except ScenarioError as exc:
         _form_error(exc)
+        ws = state.workspace()
+        ws.refresh(ws.scenario)
 
 
 def on_field(path: str, name: str, convert: Callable[[Any], Any] = lambda v: v) -> None:
-    value = convert(st.session_state[widget_key(name)])
-    _apply(lambda: form.set_field(state.scenario(), path, value))
+    value = st.session_state[widget_key(name)]
+    _apply(lambda: form.set_field(state.scenario(), path, convert(value)))
 
 
 def on_operations() -> None:
