@@ -32,6 +32,7 @@ MAX_ZIP_ENTRIES = 10_000
 MAX_XML_DEPTH = 64  # nesting of XML elements
 MAX_XML_MARKUP = 1_000_000  # bytes of XML without any « > » (a tag or a text that never ends)
 MAX_STYLES = 65_536  # cell formats read from the style sheet (Excel allows 64 000)
+MAX_SHEETS = 1_000  # sheets a workbook may list (each distinct sheet part is read at most once)
 
 
 def _check_size(data: bytes) -> None:

@@ -87,10 +87,15 @@ def _read_book(archive: zipfile.ZipFile, budget: _Budget) -> _Book:
         if tag == "workbookPr":
             date1904 = attrs.get("date1904", "").strip().lower() in ("1", "true")
         elif tag == "sheet":
+            if len(listed) >= limits.MAX_SHEETS:
+                raise ImportFileError(f"le classeur compte plus de {number(limits.MAX_SHEETS)} "
+                                      "feuilles : garder la feuille des lignes de coût dans un "
+                                      "classeur à part")
             rid = next((v for k, v in attrs.items() if k.rpartition(":")[2] == "id"), None)
             listed.append((_visible(attrs.get("name", "")).strip() or "sans nom", rid or ""))
     rels = _relationships(parts, found, budget)
     sheets = []
+    seen: set[str] = set()
     for title, rid in listed:
         kind, target = rels.get(rid, ("", ""))
         if not kind.endswith("/worksheet"):
@@ -99,7 +104,9 @@ def _read_book(archive: zipfile.ZipFile, budget: _Budget) -> _Book:
         if part is None:
             raise ImportFileError(f"classeur XLSX endommagé : la feuille « {title} » manque "
                                   "dans l’archive")
-        sheets.append((title, part))
+        if part not in seen:  # several entries naming one part: it is read once
+            seen.add(part)
+            sheets.append((title, part))
     if not sheets:
         raise ImportFileError("le classeur ne contient aucune feuille de calcul lisible")
 
