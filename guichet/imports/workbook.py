@@ -13,7 +13,7 @@ from guichet.imports import limits
 from guichet.imports.limits import _Budget
 from guichet.imports.results import ImportFileError
 from guichet.imports.text import _visible
-from guichet.imports.xml_stream import _Handler, _parse_xml, _Text, _unescape, _xml_events
+from guichet.imports.xml_stream import _NestedHandler, _parse_xml, _Text, _unescape, _xml_events
 from guichet.imports.zip_parts import _part_name
 
 
@@ -123,41 +123,31 @@ def _read_book(archive: zipfile.ZipFile, budget: _Budget) -> _Book:
                  timedeltas)
 
 
-class _SharedStrings(_Handler):
+class _SharedStrings(_NestedHandler):
     """The table of shared strings, from expat's calls (rich-text runs joined, phonetic runs
     left out), at most MAX_SCAN_CELLS strings."""
 
     def __init__(self, where: str) -> None:
+        super().__init__()
         self.where = where
         self.strings: list[str | _TooLong] = []
-        self.stack: list[str] = []
-        self.current: _Text | None = None  # the <si> being read
-        self.collect: _Text | None = None  # set inside one of its <t>
+        self.current: _Text | None = None  # the <si> being read; ``collect`` is one of its <t>
+
+    def too_deep(self) -> ImportFileError:
+        return ImportFileError(f"{self.where} : XML imbriqué sur plus de {limits.MAX_XML_DEPTH} "
+                               "niveaux")
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        if ":" in tag:
-            tag = tag.rpartition(":")[2]
+        tag, parent = self.enter(tag)
         stack = self.stack
-        parent = stack[-1] if stack else ""
-        stack.append(tag)
-        if len(stack) > limits.MAX_XML_DEPTH:
-            raise ImportFileError(f"{self.where} : XML imbriqué sur plus de {limits.MAX_XML_DEPTH} "
-                                  "niveaux")
         if tag == "si" and parent == "sst":
             self.current = _Text()
         elif tag == "t" and self.current is not None and (
                 parent == "si" or parent == "r" and stack[-3] == "si"):
             self.collect = self.current
 
-    def text(self, data: str) -> None:
-        if self.collect is not None:
-            self.collect.add(data)
-
     def end(self, tag: str) -> None:
-        if ":" in tag:
-            tag = tag.rpartition(":")[2]
-        self.stack.pop()
-        self.collect = None
+        tag = self.leave(tag)
         if tag == "si" and self.current is not None:
             text = self.current.value()
             self.strings.append(_TooLong(text[:40]) if self.current.too_long else _unescape(text))

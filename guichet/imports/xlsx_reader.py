@@ -25,7 +25,7 @@ from guichet.imports.rows import _build, _expected_columns, _find_header
 from guichet.imports.text import _norm, _visible
 from guichet.imports.values import _blank, _Unreadable
 from guichet.imports.workbook import _Book, _read_book, _TooLong
-from guichet.imports.xml_stream import _Handler, _parse_xml, _Text, _unescape
+from guichet.imports.xml_stream import _NestedHandler, _parse_xml, _Text, _unescape
 from guichet.imports.zip_parts import _open_zip
 
 # --- XLSX: a sheet's cells ------------------------------------------------------------------------
@@ -164,22 +164,21 @@ def _iso_date(cell: _Cell, raw: str) -> Any:
     return moment
 
 
-class _SheetReader(_Handler):
+class _SheetReader(_NestedHandler):
     """The rows of a sheet, from expat's calls: at most MAX_COLUMNS values per row (cells further
     right are only counted), at most MAX_SCAN_ROWS rows. Each finished non-blank row goes to
     ``rows``; a formula without a computed value adds its row to ``formula_rows``."""
 
     def __init__(self, title: str, book: _Book, budget: _Budget) -> None:
+        super().__init__()
         self.sheet = f"feuille « {title} »"
         self.book, self.budget = book, budget
         self.rows: list[tuple[int, list[Any]]] = []
         self.formula_rows: set[int] = set()
-        self.stack: list[str] = []
         self.row = 0  # the current row number
         self.column = 0  # the current column number
         self.values: dict[int, Any] = {}
-        self.cell: _Cell | None = None
-        self.collect: _Text | None = None  # the text being read (a <v> or an inline <t>)
+        self.cell: _Cell | None = None  # ``collect``: the text being read (a <v>, an inline <t>)
 
     def where(self) -> str:
         return f"{self.sheet}, ligne {number(self.row)}"
@@ -187,14 +186,12 @@ class _SheetReader(_Handler):
     def damaged(self, why: str) -> ImportFileError:
         return ImportFileError(f"classeur XLSX endommagé : {self.where()} : {why}")
 
+    def too_deep(self) -> ImportFileError:
+        return self.damaged(f"XML imbriqué sur plus de {limits.MAX_XML_DEPTH} niveaux")
+
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        if ":" in tag:
-            tag = tag.rpartition(":")[2]
+        tag, parent = self.enter(tag)
         stack = self.stack
-        parent = stack[-1] if stack else ""
-        stack.append(tag)
-        if len(stack) > limits.MAX_XML_DEPTH:
-            raise self.damaged(f"XML imbriqué sur plus de {limits.MAX_XML_DEPTH} niveaux")
         cell = self.cell
         if tag == "c":
             if parent == "row":
@@ -212,15 +209,8 @@ class _SheetReader(_Handler):
                 parent == "is" or parent == "r" and stack[-3] == "is"):
             self.collect = cell.inline
 
-    def text(self, data: str) -> None:
-        if self.collect is not None:
-            self.collect.add(data)
-
     def end(self, tag: str) -> None:
-        if ":" in tag:
-            tag = tag.rpartition(":")[2]
-        self.stack.pop()
-        self.collect = None
+        tag = self.leave(tag)
         if tag == "c":
             cell = self.cell
             if cell is not None and cell.column <= limits.MAX_COLUMNS:

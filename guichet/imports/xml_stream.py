@@ -41,6 +41,37 @@ class _Handler:
     def text(self, data: str) -> None: ...
 
 
+class _NestedHandler(_Handler):
+    """A handler that follows the nesting of elements (at most MAX_XML_DEPTH levels) and collects
+    the text of the element it points ``collect`` at."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.collect: _Text | None = None
+
+    def too_deep(self) -> ImportFileError:
+        raise NotImplementedError
+
+    def enter(self, tag: str) -> tuple[str, str]:
+        """(the element's local name, its parent's), the element pushed on the stack."""
+        tag = _local(tag)
+        parent = self.stack[-1] if self.stack else ""
+        self.stack.append(tag)
+        if len(self.stack) > limits.MAX_XML_DEPTH:
+            raise self.too_deep()
+        return tag, parent
+
+    def leave(self, tag: str) -> str:
+        """The element's local name, the element popped from the stack."""
+        self.stack.pop()
+        self.collect = None
+        return _local(tag)
+
+    def text(self, data: str) -> None:
+        if self.collect is not None:
+            self.collect.add(data)
+
+
 def _local(tag: str) -> str:
     return tag.rpartition(":")[2] if ":" in tag else tag
 
