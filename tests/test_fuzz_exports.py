@@ -170,7 +170,9 @@ MD_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:&")
 
 def _shown_if_inert(markdown: str) -> str:
     """What a reader shows for ``markdown``, checking that each special character in it is
-    escaped (so none is markup): a backslash escape shows its character."""
+    escaped (so none is markup): a backslash escape shows its character, and the word joiner that
+    keeps an address from becoming a link shows nothing."""
+    markdown = markdown.replace("\u2060", "")
     out, i = [], 0
     while i < len(markdown):
         ch = markdown[i]
