@@ -852,7 +852,7 @@ def test_markdown_summary():
 
 
 def test_markdown_lists_at_most_the_cap_of_lines(monkeypatch):
-    monkeypatch.setattr(exports, "MARKDOWN_MAX_LINES", 2)
+    monkeypatch.setattr(exports.text, "MARKDOWN_MAX_LINES", 2)  # where the Markdown reads it
     md = export_markdown(TRICKY, evaluate(TRICKY))
     assert "Prestation A" in md and "Saisie TTC |" not in md
     assert "… et 5 autres lignes" in md
@@ -1095,7 +1095,7 @@ def test_pdf_payback_chart_only_with_positive_savings_and_room(monkeypatch, tmp_
     assert _images(export_pdf(bad, evaluate(bad))) == 4
     # a chart taller than a page cannot be drawn in the annex: it is left out, and said so
     _use_charts(monkeypatch, _fake_charts(payback="tall"))
-    monkeypatch.setitem(exports.CHART_HEIGHTS, "payback", 400.0)
+    monkeypatch.setitem(exports.pdf_charts.CHART_HEIGHTS, "payback", 400.0)
     pdf = export_pdf(s, e)
     assert _images(pdf) == 4 and _pages(pdf) <= exports.PDF_MAX_PAGES
     text = _text(pdf, tmp_path)
@@ -1112,7 +1112,7 @@ def test_pdf_byte_cap_leaves_out_the_payback_chart_first(monkeypatch, tmp_path):
     _use_charts(monkeypatch, _fake_charts(payback="normal"))
     full = export_pdf(s, e)
     assert _images(full) == 5
-    monkeypatch.setattr(exports, "PDF_MAX_BYTES", len(full) - 1)
+    monkeypatch.setattr(exports.pdf, "PDF_MAX_BYTES", len(full) - 1)  # where export_pdf reads it
     capped = export_pdf(s, e)
     assert len(capped) <= len(full) - 1 and _images(capped) == 4
     text = _text(capped, tmp_path)
@@ -1149,7 +1149,7 @@ def test_pdf_renders_the_real_charts_when_present():
 
 
 def test_pdf_without_a_unicode_font_falls_back(monkeypatch):
-    monkeypatch.setattr(exports, "find_font", lambda: None)
+    monkeypatch.setattr(exports.pdf, "find_font", lambda: None)  # where export_pdf calls it
     s = load(ROOT / "examples" / "migration-pi.json")
     pdf = export_pdf(s, evaluate(s), charts=False)
     assert pdf.startswith(b"%PDF") and _pages(pdf) <= exports.PDF_MAX_PAGES
@@ -1309,3 +1309,12 @@ def test_cli_export_as_a_subprocess(tmp_path):
                           "-o", str(out)], cwd=ROOT, input="pas du json", capture_output=True,
                          text=True)
     assert run.returncode == 2 and run.stderr.startswith("Erreur : ")
+
+
+def test_importing_the_exports_imports_neither_openpyxl_nor_fpdf():
+    """The app imports guichet.exports when a page loads: the heavy writers wait for a file."""
+    code = ("import sys, guichet.exports; "
+            "print(sorted(m for m in ('openpyxl', 'fpdf') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
