@@ -25,8 +25,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from engine import scenario_data  # noqa: E402
 from machine import machine  # noqa: E402
-from guichet.loading import scenario_from_data  # noqa: E402
-from guichet.workspace import Workspace  # noqa: E402
+from guichet.io.loading import scenario_from_data  # noqa: E402
+from guichet.session.workspace import Workspace  # noqa: E402
 
 GOAL_RATIO = 1.5
 REFERENCE = '''

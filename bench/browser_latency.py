@@ -39,12 +39,12 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from e2e_support import App, chromium_path, launch_chromium, new_context, running_app  # noqa: E402
 from engine import scenario_data  # noqa: E402
 from machine import machine  # noqa: E402
-from guichet.editing import COLUMNS  # noqa: E402
-from guichet.evaluate import evaluate  # noqa: E402
-from guichet.formatting import eur  # noqa: E402
-from guichet.loading import scenario_from_data  # noqa: E402
-from guichet.rules import load_rules  # noqa: E402
-from guichet.sharing import MAX_TOKEN_CHARS, encode_scenario  # noqa: E402
+from guichet.session.editing import COLUMNS  # noqa: E402
+from guichet.engine.evaluate import evaluate  # noqa: E402
+from guichet.present.formatting import eur  # noqa: E402
+from guichet.io.loading import scenario_from_data  # noqa: E402
+from guichet.engine.rules import load_rules  # noqa: E402
+from guichet.io.sharing import MAX_TOKEN_CHARS, encode_scenario  # noqa: E402
 
 GOAL_P95_MS = 300
 N_LINES = 100

@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from guichet.evaluate import evaluate  # noqa: E402
-from guichet.loading import load_scenario  # noqa: E402
+from guichet.engine.evaluate import evaluate  # noqa: E402
+from guichet.io.loading import load_scenario  # noqa: E402
 
 GOAL_MS = 20.0
 CATEGORIES = ["external_services", "internal_staff", "training", "hardware", "software",

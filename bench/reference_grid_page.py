@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine import scenario_data  # noqa: E402
-from guichet.editing import COLUMNS, rows_from_lines  # noqa: E402
-from guichet.formatting import eur  # noqa: E402
-from guichet.loading import scenario_from_data  # noqa: E402
+from guichet.session.editing import COLUMNS, rows_from_lines  # noqa: E402
+from guichet.present.formatting import eur  # noqa: E402
+from guichet.io.loading import scenario_from_data  # noqa: E402
 
 N_LINES = 100
 

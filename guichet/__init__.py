@@ -1,7 +1,9 @@
 """Simulator of the « Guichet de financement : Adoption du Cloud de confiance » (DINUM, FTAP).
 
-The core modules (rules, models, evaluate, formatting, loading, charts, exports) never import
-Streamlit; Streamlit helpers live in ``guichet/ui/``.
+The package is laid out by role: ``engine/`` (rules, scenario format, evaluation), ``io/`` (files,
+links, imports, exports), ``present/`` (formatting, labels, charts, tables), ``session/`` (the
+session's scenarios, without Streamlit) and ``ui/``, the only place that imports Streamlit, with
+the pages in ``pages/``. ``cli`` is the command line.
 """
 
 import logging

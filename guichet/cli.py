@@ -15,13 +15,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from guichet import labels
-from guichet.evaluate import Evaluation, evaluate
-from guichet.figures import label
-from guichet.formatting import eur, percent
-from guichet.loading import MAX_SCENARIO_BYTES, Problem, ScenarioError, load_scenario
-from guichet.models import Scenario
-from guichet.rules import UnknownReading, load_rules
+from guichet.present import labels
+from guichet.engine.evaluate import Evaluation, evaluate
+from guichet.engine.figures import label
+from guichet.present.formatting import eur, percent
+from guichet.io.loading import MAX_SCENARIO_BYTES, Problem, ScenarioError, load_scenario
+from guichet.engine.models import Scenario
+from guichet.engine.rules import UnknownReading, load_rules
 
 EXIT_BAD_INPUT = 2
 
@@ -104,7 +104,7 @@ EXPORT_FORMATS = ("xlsx", "pdf", "csv", "md")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from guichet.exports import export
+    from guichet.io.exports import export
 
     fmt = args.format
     if fmt is None:

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from guichet.formatting import eur, percent
-from guichet.formatting import escape_markdown as md
-from guichet.presets import list_presets, load_preset, preset_summary
-from guichet.rules import load_rules
+from guichet.present.formatting import eur, percent
+from guichet.present.formatting import escape_markdown as md
+from guichet.session.presets import list_presets, load_preset, preset_summary
+from guichet.engine.rules import load_rules
 from guichet.ui import router, state
 
 rules = load_rules()

@@ -4,12 +4,12 @@ from functools import partial
 
 import streamlit as st
 
-from guichet import charts
-from guichet.editing import MILESTONE_LABELS
-from guichet.formatting import escape_markdown as md
-from guichet.models import MAX_MONTH
-from guichet.rules import load_rules
-from guichet.ui import components, form, grids, router, state
+from guichet.present import charts
+from guichet.session.editing import MILESTONE_LABELS
+from guichet.present.formatting import escape_markdown as md
+from guichet.engine.models import MAX_MONTH
+from guichet.engine.rules import load_rules
+from guichet.ui import callbacks, components, grids, router, state
 
 rules = load_rules()
 router.ensure_frame()
@@ -27,7 +27,7 @@ components.status_banner(evaluation)
 
 st.header("Jalons")
 st.data_editor(
-    grids.MILESTONES.frame(), key=grids.MILESTONES.key(), on_change=form.on_milestone_edit, num_rows="dynamic",
+    grids.MILESTONES.frame(), key=grids.MILESTONES.key(), on_change=callbacks.on_milestone_edit, num_rows="dynamic",
     hide_index=True, width="stretch",
     alt="Tableau des jalons : libellé, mois du projet, apporte un impact réel",
     column_config={

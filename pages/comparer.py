@@ -4,11 +4,11 @@ from functools import partial
 
 import streamlit as st
 
-from guichet import charts
-from guichet.compare import comparison_table, differences
-from guichet.formatting import escape_markdown as md
-from guichet.formatting import unique_names
-from guichet.loading import ScenarioError
+from guichet.present import charts
+from guichet.present.compare import comparison_table, differences
+from guichet.present.formatting import escape_markdown as md
+from guichet.present.formatting import unique_names
+from guichet.io.loading import ScenarioError
 from guichet.ui import components, router, state
 
 router.ensure_frame()

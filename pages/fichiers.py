@@ -4,12 +4,12 @@ from functools import partial
 
 import streamlit as st
 
-from guichet.exports import export, export_filename
-from guichet.formatting import escape_markdown as md
-from guichet.formatting import number
-from guichet.imports import template_csv, template_xlsx
-from guichet.loading import MAX_SCENARIO_BYTES, reopens, scenario_file_bytes
-from guichet.tables import import_preview_tables
+from guichet.io.exports import export, export_filename
+from guichet.present.formatting import escape_markdown as md
+from guichet.present.formatting import number
+from guichet.io.imports import template_csv, template_xlsx
+from guichet.io.loading import MAX_SCENARIO_BYTES, reopens, scenario_file_bytes
+from guichet.present.tables import import_preview_tables
 from guichet.ui import files, router, state
 
 router.ensure_frame()

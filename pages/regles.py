@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from guichet.formatting import escape_markdown as md
-from guichet.rules import load_rules
-from guichet.tables import rule_value_text, rules_table
+from guichet.present.formatting import escape_markdown as md
+from guichet.engine.rules import load_rules
+from guichet.present.tables import rule_value_text, rules_table
 from guichet.ui import router, state
 
 rules = load_rules()

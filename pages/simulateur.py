@@ -4,21 +4,22 @@ from functools import partial
 
 import streamlit as st
 
-from guichet import charts, labels
-from guichet.editing import COLUMN_LABELS
-from guichet.form import lines_of_text
-from guichet.formatting import escape_markdown as md
-from guichet.models import MAX_AMOUNT, MAX_MONTH, MAX_START_DATE, MIN_START_DATE
-from guichet.rules import load_rules
-from guichet.tables import lines_table
-from guichet.ui import components, form, grids, router, state
+from guichet.present import charts
+from guichet.present import labels
+from guichet.session.editing import COLUMN_LABELS
+from guichet.session.changes import lines_of_text
+from guichet.present.formatting import escape_markdown as md
+from guichet.engine.models import MAX_AMOUNT, MAX_MONTH, MAX_START_DATE, MIN_START_DATE
+from guichet.engine.rules import load_rules
+from guichet.present.tables import lines_table
+from guichet.ui import callbacks, components, grids, router, state
 
 rules = load_rules()
 router.ensure_frame()
 state.show_flash()
 ws = state.workspace()
 scenario = ws.scenario
-k = form.widget_key
+k = callbacks.widget_key
 
 head, share = st.columns([4, 1], vertical_alignment="bottom")
 with head:
@@ -37,24 +38,24 @@ if popover.open:
         else:
             st.warning(f"Attention : pas de lien pour ce scénario ({problem}). "
                        "Enregistrez-le plutôt en fichier.", icon=":material/warning:")
-form.show_form_error()
+callbacks.show_form_error()
 
 inputs, results = st.columns([5, 4], gap="medium")
 
 with inputs:
     st.text_input("Nom du scénario", value=scenario.name, key=k("name"), max_chars=300,
-                  on_change=form.on_field, args=("name", "name"))
+                  on_change=callbacks.on_field, args=("name", "name"))
     st.selectbox("Type de demandeur", options=list(labels.APPLICANT_KINDS),
                  format_func=labels.APPLICANT_KINDS.__getitem__, key=k("kind"),
                  index=list(labels.APPLICANT_KINDS).index(scenario.applicant.kind),
-                 on_change=form.on_field, args=("applicant.kind", "kind"),
+                 on_change=callbacks.on_field, args=("applicant.kind", "kind"),
                  help="Le guichet est ouvert aux administrations d’État et aux opérateurs de l’État.")
 
     st.markdown("**Opérations** (éventuellement combinées)")
     st.checkbox("Migration d’application(s) vers le Cloud de confiance", key=k("op_migration"),
-                value=scenario.migration is not None, on_change=form.on_operations)
+                value=scenario.migration is not None, on_change=callbacks.on_operations)
     st.checkbox("Extension ou montée en qualité des offres PI / NUBO", key=k("op_extension"),
-                value=scenario.extension is not None, on_change=form.on_operations)
+                value=scenario.extension is not None, on_change=callbacks.on_operations)
 
     if scenario.migration is not None:
         with st.container(border=True):
@@ -62,14 +63,14 @@ with inputs:
             st.selectbox("Hébergement d’origine", options=list(labels.ORIGINS),
                          format_func=labels.ORIGINS.__getitem__, key=k("origin"),
                          index=list(labels.ORIGINS).index(m.origin),
-                         on_change=form.on_field, args=("migration.origin", "origin"))
+                         on_change=callbacks.on_field, args=("migration.origin", "origin"))
             st.radio("Cible de la migration", options=list(labels.TARGETS),
                      format_func=labels.TARGETS.__getitem__, key=k("target"),
                      index=list(labels.TARGETS).index(m.target),
                      captions=[labels.TARGET_HELP[t] for t in labels.TARGETS],
-                     on_change=form.on_field, args=("migration.target", "target"))
+                     on_change=callbacks.on_field, args=("migration.target", "target"))
             st.text_area("Applications migrées (une par ligne)", value="\n".join(m.applications),
-                         key=k("apps"), height=80, on_change=form.on_field,
+                         key=k("apps"), height=80, on_change=callbacks.on_field,
                          args=("migration.applications", "apps", lines_of_text))
 
     if scenario.extension is not None:
@@ -77,27 +78,27 @@ with inputs:
             x = scenario.extension
             st.multiselect("Clouds interministériels étendus", options=list(labels.CLOUDS),
                            format_func=labels.CLOUDS.__getitem__, default=x.clouds, key=k("clouds"),
-                           on_change=form.on_field, args=("extension.clouds", "clouds"))
+                           on_change=callbacks.on_field, args=("extension.clouds", "clouds"))
             examples = list(rules.values("extension_service_examples"))
             st.multiselect("Services créés ou améliorés", options=sorted(set(examples + x.services)),
                            default=x.services, key=k("services"), accept_new_options=True,
-                           on_change=form.on_field, args=("extension.services", "services"),
+                           on_change=callbacks.on_field, args=("extension.services", "services"),
                            help="Exemples de la page ; saisissez un autre service pour l’ajouter.")
             st.number_input("Engagements formalisés de ministères tiers", min_value=0, max_value=1000,
                             step=1, value=x.third_party_commitments, key=k("commitments"),
-                            on_change=form.on_field,
+                            on_change=callbacks.on_field,
                             args=("extension.third_party_commitments", "commitments"),
                             help=rules["min_third_party_commitments"].source)
 
     c1, c2 = st.columns(2)
     with c1:
         st.date_input("Date de début du projet", value=scenario.start_date, key=k("start"),
-                      min_value=MIN_START_DATE, max_value=MAX_START_DATE, format="DD/MM/YYYY", on_change=form.on_field, args=("start_date", "start"))
+                      min_value=MIN_START_DATE, max_value=MAX_START_DATE, format="DD/MM/YYYY", on_change=callbacks.on_field, args=("start_date", "start"))
     with c2:
         max_pct = float(rules.decimal("max_cofinancing_rate") * 100)
         st.number_input("Taux de cofinancement demandé (%)", min_value=0.0, max_value=max_pct,
                         step=0.5, value=float(scenario.requested_rate * 100), key=k("rate"),
-                        format="%.1f", on_change=form.on_field,
+                        format="%.1f", on_change=callbacks.on_field,
                         args=("requested_rate", "rate", lambda v: f"{v / 100:.4f}"),
                         help=rules["max_cofinancing_rate"].source)
 
@@ -107,7 +108,7 @@ def lines_and_results() -> None:
     """The cost lines and everything computed from them, the results column beside the form
     included. An edit of the grid reruns only this (not the form, the title or the sidebar): the
     new figures show sooner. An edit that changes what is shown outside it — the status in the
-    sidebar — reruns the whole page (``form.on_grid_edit``)."""
+    sidebar — reruns the whole page (``callbacks.on_grid_edit``)."""
     ws = state.workspace()
     scenario = ws.scenario
     evaluation = state.current_evaluation()
@@ -127,7 +128,7 @@ def lines_and_results() -> None:
                "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
                "sont exclus de l’assiette.")
     st.data_editor(
-        grids.LINES.frame(), key=grids.LINES.key(), on_change=form.on_grid_edit, num_rows="dynamic",
+        grids.LINES.frame(), key=grids.LINES.key(), on_change=callbacks.on_grid_edit, num_rows="dynamic",
         hide_index=True, width="stretch", placeholder="—",
         alt="Tableau des lignes de coût : libellé, catégorie, montant, HT ou TTC, TVA, mois de début et de fin",
         column_config={

@@ -9,10 +9,10 @@ import pytest
 from decimal import Decimal
 from streamlit.testing.v1 import AppTest
 
-from guichet.evaluate import evaluate
-from guichet.formatting import eur
-from guichet.presets import list_presets, load_preset
-from guichet.sharing import encode_scenario
+from guichet.engine.evaluate import evaluate
+from guichet.present.formatting import eur
+from guichet.session.presets import list_presets, load_preset
+from guichet.io.sharing import encode_scenario
 
 TIMEOUT = 30
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -129,7 +129,7 @@ def test_copy_link_gives_the_current_scenario():
     at.run()
     link = at.code[0].value
     assert "?s=" in link
-    from guichet.sharing import decode_scenario
+    from guichet.io.sharing import decode_scenario
     assert decode_scenario(link.split("?s=")[1]) == at.session_state["workspace"].scenario
 
 
@@ -232,7 +232,7 @@ def test_a_bad_scenario_file_names_the_problem_and_changes_nothing(content, expe
 
 
 def test_a_saved_scenario_reopens_identically():
-    from guichet.loading import dump_scenario
+    from guichet.io.loading import dump_scenario
     saved = load_preset("extension-nubo")
     at = files_page()
     uploader(at, "Ouvrir un scénario").upload("nubo.json", dump_scenario(saved).encode(), "application/json").run()
@@ -251,7 +251,7 @@ def shown_as_typed(markdown: str) -> bool:
 
 def test_names_and_file_names_in_messages_are_shown_as_typed():
     """A scenario name, a file name or a value from a file never becomes an image or a link."""
-    from guichet.loading import dump_scenario
+    from guichet.io.loading import dump_scenario
     scenario = load_preset("migration-pi").model_copy(update={"name": MARKUP})
     at = files_page()
     uploader(at, "Ouvrir un scénario").upload(f"{MARKUP}.json", dump_scenario(scenario).encode(),

@@ -39,9 +39,9 @@ from typing import Any
 
 import pytest
 
-from guichet.evaluate import evaluate
-from guichet.loading import ScenarioError, scenario_from_data
-from guichet.rules import load_rules
+from guichet.engine.evaluate import evaluate
+from guichet.io.loading import ScenarioError, scenario_from_data
+from guichet.engine.rules import load_rules
 
 CASES_DIR = Path(__file__).parent / "cases"
 DEFAULT_BASE = "_base.json"

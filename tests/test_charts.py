@@ -13,14 +13,15 @@ import altair as alt
 import pytest
 import vl_convert
 
-import guichet.rules
+import guichet.engine.rules
 
-from guichet import charts, labels
-from guichet.evaluate import Evaluation, evaluate
-from guichet.formatting import eur
-from guichet.loading import load_scenario, scenario_from_data, scenario_to_data
-from guichet.models import Scenario
-from guichet.rules import load_rules
+from guichet.present import charts
+from guichet.present import labels
+from guichet.engine.evaluate import Evaluation, evaluate
+from guichet.present.formatting import eur
+from guichet.io.loading import load_scenario, scenario_from_data, scenario_to_data
+from guichet.engine.models import Scenario
+from guichet.engine.rules import load_rules
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.json"))
@@ -370,7 +371,7 @@ def test_timeline_horizon_follows_a_changed_rule(monkeypatch, snc):
         **rules.rules,
         "impact_horizon_months": dataclasses.replace(rules["impact_horizon_months"], values=tuple(
             dataclasses.replace(v, value=9) for v in rules["impact_horizon_months"].values))})
-    monkeypatch.setattr(guichet.rules, "load_rules", lambda: changed)
+    monkeypatch.setattr(guichet.engine.rules, "load_rules", lambda: changed)
     spec = spec_of(charts.timeline_chart(scenario, e))
     assert [r["x"] for r in values(spec, timeline_layers(spec)["rule"])] == [9]
     table = charts.timeline_table(scenario, e)

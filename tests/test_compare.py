@@ -1,10 +1,10 @@
 """Side-by-side comparison: the table, what differs, duplicate names."""
 
-from guichet.compare import comparison_table, differences
-from guichet.formatting import unique_names
-from guichet.evaluate import evaluate
-from guichet.formatting import eur
-from guichet.presets import load_preset
+from guichet.present.compare import comparison_table, differences
+from guichet.present.formatting import unique_names
+from guichet.engine.evaluate import evaluate
+from guichet.present.formatting import eur
+from guichet.session.presets import load_preset
 
 
 def items(*ids):

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from guichet import form
-from guichet.editing import (apply_editor_delta, lines_from_rows, milestones_from_rows,
+from guichet.session import changes
+from guichet.session.editing import (apply_editor_delta, lines_from_rows, milestones_from_rows,
                              row_to_line, rows_from_lines)
-from guichet.loading import ScenarioError
-from guichet.presets import load_preset
+from guichet.io.loading import ScenarioError
+from guichet.session.presets import load_preset
 
 
 def row(**kw):
@@ -90,21 +90,21 @@ def test_milestones_need_a_month():
 
 def test_set_field_validates_and_leaves_the_original():
     s = load_preset("migration-pi")
-    t = form.set_field(s, "migration.target", "other")
+    t = changes.set_field(s, "migration.target", "other")
     assert t.migration.target == "other" and s.migration.target == "pi"
     with pytest.raises(ScenarioError) as exc:
-        form.set_field(s, "migration.target", "aws")
+        changes.set_field(s, "migration.target", "aws")
     assert exc.value.problems[0].path == "migration.target"
 
 
 def test_operations_toggle_keeps_entered_values():
     s = load_preset("migration-pi")
-    both = form.set_operations(s, True, True)
+    both = changes.set_operations(s, True, True)
     assert both.migration == s.migration
     assert both.extension.clouds == ["pi"] and both.extension.third_party_commitments == 0
-    none = form.set_operations(s, False, False)
+    none = changes.set_operations(s, False, False)
     assert none.migration is None and none.extension is None
 
 
 def test_lines_of_text():
-    assert form.lines_of_text(" A \n\n B\n") == ["A", "B"]
+    assert changes.lines_of_text(" A \n\n B\n") == ["A", "B"]

@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from guichet import exports
+from guichet.io import exports
 from guichet.cli import main
-from guichet.evaluate import evaluate
-from guichet.exports import (LINES_SHEET, SUMMARY_SHEET, export_csv, export_markdown, export_pdf,
+from guichet.engine.evaluate import evaluate
+from guichet.io.exports import (LINES_SHEET, SUMMARY_SHEET, export_csv, export_markdown, export_pdf,
                              export_xlsx, neutralise)
-from guichet.formatting import escape_markdown
-from guichet.loading import load_scenario, scenario_from_data
-from guichet.models import Extension
-from guichet.imports import import_cost_lines
+from guichet.present.formatting import escape_markdown
+from guichet.io.loading import load_scenario, scenario_from_data
+from guichet.engine.models import Extension
+from guichet.io.imports import import_cost_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -1052,7 +1052,7 @@ def test_pdf_indicators_block(tmp_path):
 
 def _fake_charts(fail: bool = False, payback: str | None = None, title: str | None = None,
                  spec: dict | None = None):
-    """A stand-in for guichet.charts; ``payback``: None (no payback chart), "normal" or "tall";
+    """A stand-in for guichet.present.charts; ``payback``: None (no payback chart), "normal" or "tall";
     ``title``: the title of every chart (default: its maker's name); ``spec``: the Vega-Lite spec
     every chart returns."""
     import altair as alt
@@ -1068,7 +1068,7 @@ def _fake_charts(fail: bool = False, payback: str | None = None, title: str | No
             return alt.Chart(data, title=title or name).mark_bar().encode(x="x", y="y")
         return chart
 
-    module = types.ModuleType("guichet.charts")
+    module = types.ModuleType("guichet.present.charts")
     for name in ("costs_by_category_chart", "funding_split_chart", "monthly_spend_chart",
                  "timeline_chart"):
         setattr(module, name, maker(name))
@@ -1080,8 +1080,8 @@ def _fake_charts(fail: bool = False, payback: str | None = None, title: str | No
 
 
 def _use_charts(monkeypatch, module):
-    monkeypatch.setitem(sys.modules, "guichet.charts", module)
-    monkeypatch.setattr("guichet.charts", module, raising=False)
+    monkeypatch.setitem(sys.modules, "guichet.present.charts", module)
+    monkeypatch.setattr("guichet.present.charts", module, raising=False)
 
 
 def test_pdf_payback_chart_only_with_positive_savings_and_room(monkeypatch, tmp_path):
@@ -1142,7 +1142,7 @@ def test_pdf_draws_the_charts_and_survives_without_them(monkeypatch, tmp_path):
 
 
 def test_pdf_renders_the_real_charts_when_present():
-    pytest.importorskip("guichet.charts")
+    pytest.importorskip("guichet.present.charts")
     s = load(ROOT / "examples" / "secnumcloud-applications.json")
     pdf = export_pdf(s, evaluate(s))
     assert _images(pdf) >= 2 and _pages(pdf) <= exports.PDF_MAX_PAGES
@@ -1192,7 +1192,7 @@ def test_a_chart_that_aborts_vl_convert_gives_a_pdf_without_charts(tmp_path):
     # on its own
     s = s.model_copy(update={"cost_lines": [ln.model_copy(update={"label": PANIC_TITLE})
                                             for ln in s.cost_lines]})
-    from guichet import charts
+    from guichet.present import charts
     assert _aborts_vl_convert(charts.timeline_chart(s, evaluate(s)).to_dict())
     pdf = export_pdf(s, evaluate(s), exported_at=WHEN)  # this test process survives it
     assert pdf.startswith(b"%PDF") and _images(pdf) == 0
@@ -1205,7 +1205,7 @@ def test_a_chart_that_aborts_vl_convert_gives_a_pdf_without_charts(tmp_path):
 
 
 def test_rendering_runs_every_chart_in_one_child_with_limits(monkeypatch):
-    from guichet import render
+    from guichet.io import render
     calls = []
     real_run = subprocess.run
 
@@ -1228,7 +1228,7 @@ def test_rendering_runs_every_chart_in_one_child_with_limits(monkeypatch):
 
 
 def test_a_chart_that_takes_too_long_gives_a_pdf_without_charts(monkeypatch, tmp_path):
-    from guichet import render
+    from guichet.io import render
     monkeypatch.setattr(render, "TIMEOUT", 1.5)
     _use_charts(monkeypatch, _fake_charts(spec=SLOW_SPEC))
     s = load(ROOT / "examples" / "migration-pi.json")
@@ -1312,8 +1312,8 @@ def test_cli_export_as_a_subprocess(tmp_path):
 
 
 def test_importing_the_exports_imports_neither_openpyxl_nor_fpdf():
-    """The app imports guichet.exports when a page loads: the heavy writers wait for a file."""
-    code = ("import sys, guichet.exports; "
+    """The app imports guichet.io.exports when a page loads: the heavy writers wait for a file."""
+    code = ("import sys, guichet.io.exports; "
             "print(sorted(m for m in ('openpyxl', 'fpdf') if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

@@ -6,7 +6,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guichet.formatting import (NBSP, NNBSP, escape_markdown, eur, money_str, number, percent,
+from guichet.present.formatting import (NBSP, NNBSP, escape_markdown, eur, money_str, number, percent,
                                 round_down, round_half_up, slug)
 
 

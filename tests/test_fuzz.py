@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from guichet import cli
-from guichet.evaluate import evaluate
-from guichet.exports import export
-from guichet.loading import ScenarioError, dump_scenario, load_scenario
-from guichet.sharing import decode_scenario, encode_scenario
+from guichet.engine.evaluate import evaluate
+from guichet.io.exports import export
+from guichet.io.loading import ScenarioError, dump_scenario, load_scenario
+from guichet.io.sharing import decode_scenario, encode_scenario
 from test_properties import scenario_data, text
 
 ROOT = Path(__file__).resolve().parents[1]

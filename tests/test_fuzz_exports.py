@@ -21,16 +21,16 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
-from guichet import exports
-from guichet.evaluate import evaluate
-from guichet.exports import (
+from guichet.io import exports
+from guichet.engine.evaluate import evaluate
+from guichet.io.exports import (
     LINES_SHEET,
     export,
     export_pdf,
     looks_like_formula,
     neutralise,
 )
-from guichet.models import MAX_AMOUNT, MAX_MONTH, MAX_TEXT, Scenario
+from guichet.engine.models import MAX_AMOUNT, MAX_MONTH, MAX_TEXT, Scenario
 
 FUZZ = settings(derandomize=True, deadline=None, max_examples=30, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -16,10 +16,10 @@ from xml.sax.saxutils import escape, quoteattr
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from guichet import imports
-from guichet.imports import (ImportFileError, ImportPreview, import_cost_lines, template_csv,
+from guichet.io import imports
+from guichet.io.imports import (ImportFileError, ImportPreview, import_cost_lines, template_csv,
                              template_xlsx)
-from guichet.models import CostLine
+from guichet.engine.models import CostLine
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from guichet import imports
-from guichet.evaluate import evaluate
-from guichet.exports import export_csv, export_xlsx
-from guichet.formatting import number
-from guichet.imports import (TEMPLATE_EXAMPLES, ImportFileError, add_lines, import_cost_lines,
+from guichet.io import imports
+from guichet.engine.evaluate import evaluate
+from guichet.io.exports import export_csv, export_xlsx
+from guichet.present.formatting import number
+from guichet.io.imports import (TEMPLATE_EXAMPLES, ImportFileError, add_lines, import_cost_lines,
                              import_csv, import_xlsx, limits, parse_number, replace_lines,
                              template_csv, template_xlsx)
-from guichet.loading import ScenarioError, dump_scenario, load_scenario
-from guichet.models import CostLine
+from guichet.io.loading import ScenarioError, dump_scenario, load_scenario
+from guichet.engine.models import CostLine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

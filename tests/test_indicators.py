@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from guichet import charts, form
-from guichet.evaluate import evaluate
-from guichet.indicators import (annual_savings, band_of, load_presets, payback_months,
+from guichet.session import changes
+from guichet.present import charts
+from guichet.engine.evaluate import evaluate
+from guichet.engine.indicators import (annual_savings, band_of, load_presets, payback_months,
                                 payback_series)
-from guichet.loading import load_scenario, scenario_from_data, scenario_to_data
-from guichet.presets import load_preset
+from guichet.io.loading import load_scenario, scenario_from_data, scenario_to_data
+from guichet.session.presets import load_preset
 
 
 def with_indicators(**indicators):
@@ -123,21 +124,21 @@ def test_old_files_still_load():
 
 
 def test_form_adds_targets_and_removes_indicators():
-    s = form.add_impact_indicator(load_preset("migration-pi"), "lead_time")
+    s = changes.add_impact_indicator(load_preset("migration-pi"), "lead_time")
     assert s.indicators.impact[-1].preset == "lead_time"
-    s, left_out = form.set_impact_targets(s, 2, [{"month": 6, "value": 48.0},
+    s, left_out = changes.set_impact_targets(s, 2, [{"month": 6, "value": 48.0},
                                                  {"month": None, "value": 3.0},
                                                  {"month": None, "value": None}])
     assert [(t.month, t.value) for t in s.indicators.impact[2].targets] == [(6, Decimal("48.0"))]
     assert left_out == 1
-    s = form.remove_impact_indicator(s, 0)
+    s = changes.remove_impact_indicator(s, 0)
     assert [i.name for i in s.indicators.impact][-1].startswith("Temps de mise")
-    free = form.add_impact_indicator(s, None)
+    free = changes.add_impact_indicator(s, None)
     assert free.indicators.impact[-1].name == "Nouvel indicateur"
 
 
 def test_set_field_reaches_into_lists():
-    s = form.set_field(load_preset("migration-pi"), "indicators.impact.1.baseline", Decimal("24"))
+    s = changes.set_field(load_preset("migration-pi"), "indicators.impact.1.baseline", Decimal("24"))
     assert s.indicators.impact[1].baseline == Decimal("24")
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guichet.evaluate import evaluate
-from guichet.loading import dump_scenario, load_scenario, scenario_from_data
-from guichet.models import MAX_AMOUNT, MAX_MONTH, MAX_START_DATE, MIN_START_DATE, Scenario
+from guichet.engine.evaluate import evaluate
+from guichet.io.loading import dump_scenario, load_scenario, scenario_from_data
+from guichet.engine.models import MAX_AMOUNT, MAX_MONTH, MAX_START_DATE, MIN_START_DATE, Scenario
 
 BASE = Path(__file__).parent / "cases" / "_base.json"
 CAP = Decimal("0.5")  # « jusqu'à 50% » (the contract of issue 2)

@@ -13,15 +13,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from guichet import cli
-from guichet.editing import rows_from_lines
-from guichet.evaluate import evaluate
-from guichet.formatting import escape_markdown
-from guichet import loading
-from guichet.loading import ScenarioError, dump_scenario, load_scenario
-from guichet.models import MAX_LINES, CostLine, Scenario
-from guichet.presets import load_preset
-from guichet.sharing import decode_scenario, encode_scenario
-from guichet.workspace import Workspace
+from guichet.session.editing import rows_from_lines
+from guichet.engine.evaluate import evaluate
+from guichet.present.formatting import escape_markdown
+from guichet.io import loading
+from guichet.io.loading import ScenarioError, dump_scenario, load_scenario
+from guichet.engine.models import MAX_LINES, CostLine, Scenario
+from guichet.session.presets import load_preset
+from guichet.io.sharing import decode_scenario, encode_scenario
+from guichet.session.workspace import Workspace
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "migration-pi.json"
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -84,7 +84,7 @@ def test_savings_with_a_huge_exponent_are_refused(field):
 
 def test_the_smallest_numbers_accepted_evaluate_and_export():
     """At the bounds: savings of one millionth of a euro give a huge payback, never an error."""
-    from guichet.exports import export
+    from guichet.io.exports import export
     data = example()
     data["indicators"]["annual_savings_ttc"] = "0.000001"
     data["cost_lines"][0]["amount"] = "999999999999.999999"
@@ -230,7 +230,7 @@ def test_grid_rows_past_the_cap_are_refused():
 
 
 def test_import_over_the_cap_shows_a_french_message_in_the_app():
-    from guichet.imports import ImportPreview
+    from guichet.io.imports import ImportPreview
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     at.switch_page("pages/fichiers.py").run()
     before = at.session_state["workspace"].scenario
@@ -349,13 +349,13 @@ def test_the_cli_reads_no_more_than_a_file_may_hold(tmp_path, capsys):
     {"category": "Formation et acculturation", "amount": "abc"},
 ])
 def test_any_grid_cell_gives_a_line_or_a_french_reason(row):
-    from guichet.editing import row_to_line
+    from guichet.session.editing import row_to_line
     assert isinstance(row_to_line(row), str)
 
 
 def test_any_milestone_or_target_cell_gives_a_french_reason():
-    from guichet import form
-    from guichet.editing import milestones_from_rows
+    from guichet.session import changes
+    from guichet.session.editing import milestones_from_rows
     out, incomplete = milestones_from_rows([{"label": "a", "month": float("inf")},
                                             {"label": "b", "month": 2.7},
                                             {"label": "c", "month": 3, "impact": "false"}])
@@ -364,9 +364,9 @@ def test_any_milestone_or_target_cell_gives_a_french_reason():
     for rows in ([{"month": "x", "value": 1}], [{"month": 1, "value": "abc"}],
                  [{"month": "9" * 5000, "value": 1}], [{"month": 2.7, "value": 1}]):
         with pytest.raises(ScenarioError):
-            form.set_impact_targets(scenario, 0, rows)
+            changes.set_impact_targets(scenario, 0, rows)
     with pytest.raises(ScenarioError):
-        form.money_or_none("abc")
+        changes.money_or_none("abc")
 
 
 def test_a_refused_field_shows_the_scenario_s_value_again():

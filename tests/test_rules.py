@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from guichet.rules import UnknownReading, load_rules
+from guichet.engine.rules import UnknownReading, load_rules
 from seed_text import SEED, plain, seed_plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,8 +105,9 @@ def test_unknown_reading_is_refused_in_french() -> None:
 # a text. (Elsewhere 0.5 and 0.2 are common layout numbers or examples of user input.)
 
 PY_FILES = sorted(p for p in PACKAGE.rglob("*.py"))
-ENGINE = ["rules/__init__.py", "models.py", "loading.py", "evaluate.py", "formatting.py",
-          "labels.py", "cli.py"]
+ENGINE = ["engine/rules/__init__.py", "engine/models.py", "engine/checks.py",
+          "engine/figures.py", "engine/formulas.py", "io/loading.py", "engine/evaluate.py",
+          "present/formatting.py", "present/labels.py", "cli.py"]
 SPACE = r"[ \u00a0\u202f]?"
 AMOUNTS = {int(RULES.decimal(r)) for r in ("min_project_ttc", "max_project_ttc", "min_eligible_ttc")}
 AMOUNTS.add(int(RULES.decimal("max_project_ttc") * RULES.decimal("max_cofinancing_rate")))  # 1.5 M€
@@ -208,7 +209,7 @@ def test_the_number_detectors_work() -> None:
 
 def _raw() -> dict:
     import tomllib
-    return tomllib.loads((PACKAGE / "rules" / "rules.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((PACKAGE / "engine" / "rules" / "rules.toml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES.rules))
@@ -220,7 +221,7 @@ def test_every_value_names_where_its_sentence_stands(rule_id: str, seed: str) ->
 
 
 def test_a_later_dated_value_is_in_force_from_its_date_only() -> None:
-    from guichet.rules import parse_rules
+    from guichet.engine.rules import parse_rules
     raw = _raw()
     first = raw["rules"]["max_cofinancing_rate"]["values"][0]
     raw["rules"]["max_cofinancing_rate"]["values"].append(
@@ -233,7 +234,7 @@ def test_a_later_dated_value_is_in_force_from_its_date_only() -> None:
 
 
 def test_units_are_for_the_code_and_labels_for_display() -> None:
-    from guichet.rules import UNITS, parse_rules
+    from guichet.engine.rules import UNITS, parse_rules
     assert {r.unit for r in RULES.rules.values()} <= set(UNITS)
     assert RULES["min_project_ttc"].unit == "eur" and RULES["min_project_ttc"].unit_label == "€ TTC"
     raw = _raw()
@@ -243,7 +244,7 @@ def test_units_are_for_the_code_and_labels_for_display() -> None:
 
 
 def test_the_readings_texts_follow_the_values() -> None:
-    from guichet.rules import parse_rules
+    from guichet.engine.rules import parse_rules
     raw = _raw()
     raw["rules"]["min_eligible_ttc"]["values"][0]["value"] = "60000"
     readings = parse_rules(raw).readings

@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from guichet import sharing
-from guichet.loading import ScenarioError, dump_scenario, load_scenario, scenario_to_data
-from guichet.sharing import (MAX_DECOMPRESSED_BYTES, MAX_TOKEN_CHARS, decode_scenario,
+from guichet.io import sharing
+from guichet.io.loading import ScenarioError, dump_scenario, load_scenario, scenario_to_data
+from guichet.io.sharing import (MAX_DECOMPRESSED_BYTES, MAX_TOKEN_CHARS, decode_scenario,
                              encode_scenario, share_url)
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.json"))

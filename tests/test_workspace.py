@@ -1,8 +1,8 @@
 """The session's scenarios: add, replace, duplicate, rename, delete, switch."""
 
-from guichet.editing import rows_from_lines
-from guichet.presets import blank_scenario, list_presets, load_preset
-from guichet.workspace import MAX_ENTRIES, Workspace
+from guichet.session.editing import rows_from_lines
+from guichet.session.presets import blank_scenario, list_presets, load_preset
+from guichet.session.workspace import MAX_ENTRIES, Workspace
 
 
 def test_presets_are_the_examples_in_order():

@@ -11,13 +11,14 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from guichet import charts, labels
-from guichet.checks import Check, Severity
-from guichet.evaluate import Evaluation, Explanation, ImpactResult
-from guichet.figures import short
-from guichet.formatting import escape_markdown as md
-from guichet.formatting import eur, percent, slug
-from guichet.rules import impact_horizon
+from guichet.present import charts
+from guichet.present import labels
+from guichet.engine.checks import Check, Severity
+from guichet.engine.evaluate import Evaluation, Explanation, ImpactResult
+from guichet.engine.figures import short
+from guichet.present.formatting import escape_markdown as md
+from guichet.present.formatting import eur, percent, slug
+from guichet.engine.rules import impact_horizon
 
 STATUS_STYLE = {
     "eligible": (st.success, ":material/check_circle:", "Succès"),

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from guichet.formatting import escape_markdown as md
-from guichet.imports import import_cost_lines, replace_lines
-from guichet.loading import ScenarioError, load_scenario
+from guichet.present.formatting import escape_markdown as md
+from guichet.io.imports import import_cost_lines, replace_lines
+from guichet.io.loading import ScenarioError, load_scenario
 from guichet.ui import state
 
 PREVIEW = "import_preview"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from guichet.editing import COLUMNS, MILESTONE_COLUMNS, Row, apply_editor_delta, milestone_rows
-from guichet.indicators import targets_of
+from guichet.session.editing import COLUMNS, MILESTONE_COLUMNS, Row, apply_editor_delta, milestone_rows
+from guichet.engine.indicators import targets_of
 from guichet.ui import state
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from guichet.formatting import escape_markdown
+from guichet.present.formatting import escape_markdown
 from guichet.ui import state
 
 _run = threading.local()

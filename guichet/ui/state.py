@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from guichet.evaluate import Evaluation, evaluate
-from guichet.formatting import escape_markdown as md
-from guichet.loading import ScenarioError
-from guichet.models import Scenario
-from guichet.presets import blank_scenario, load_preset
-from guichet.sharing import decode_scenario, share_url
-from guichet.workspace import Workspace
+from guichet.engine.evaluate import Evaluation, evaluate
+from guichet.present.formatting import escape_markdown as md
+from guichet.io.loading import ScenarioError
+from guichet.engine.models import Scenario
+from guichet.session.presets import blank_scenario, load_preset
+from guichet.io.sharing import decode_scenario, share_url
+from guichet.session.workspace import Workspace
 
 KEY = "workspace"
 ONE_TIME_SHOWN = "_one_time_message_shown"

@@ -10,13 +10,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from e2e_support import PHONE, App, new_context
-from guichet import labels
-from guichet.evaluate import evaluate
-from guichet.formatting import eur
-from guichet.models import Milestone
-from guichet.presets import list_presets, load_preset
-from guichet.rules import impact_horizon
-from guichet.sharing import encode_scenario
+from guichet.present import labels
+from guichet.engine.evaluate import evaluate
+from guichet.present.formatting import eur
+from guichet.engine.models import Milestone
+from guichet.session.presets import list_presets, load_preset
+from guichet.engine.rules import impact_horizon
+from guichet.io.sharing import encode_scenario
 from guichet.ui.router import PAGES
 
 PRESET = "secnumcloud-applications"

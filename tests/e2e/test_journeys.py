@@ -1,7 +1,7 @@
 """The journeys of a project lead, in Chromium, each checked on what the page says.
 
-Every expected figure comes from the engine (``guichet.evaluate`` on the same scenario, formatted
-with ``guichet.formatting.eur``): « 216 000,00 € » with U+202F between thousands and U+00A0 before
+Every expected figure comes from the engine (``guichet.engine.evaluate`` on the same scenario, formatted
+with ``guichet.present.formatting.eur``): « 216 000,00 € » with U+202F between thousands and U+00A0 before
 the euro sign, exactly as the page must print it.
 """
 
@@ -16,13 +16,13 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e_support import NBSP, NNBSP, App
-from guichet import labels
-from guichet.editing import COLUMN_LABELS, COLUMNS, row_to_line
-from guichet.evaluate import Evaluation, evaluate
-from guichet.formatting import eur
-from guichet.models import Scenario
-from guichet.presets import list_presets, load_preset
-from guichet.sharing import encode_scenario
+from guichet.present import labels
+from guichet.session.editing import COLUMN_LABELS, COLUMNS, row_to_line
+from guichet.engine.evaluate import Evaluation, evaluate
+from guichet.present.formatting import eur
+from guichet.engine.models import Scenario
+from guichet.session.presets import list_presets, load_preset
+from guichet.io.sharing import encode_scenario
 from guichet.ui.router import PAGES
 
 AMOUNT_COL = COLUMNS.index("amount")

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e_support import DESKTOP, PHONE, App, new_context
-from guichet.formatting import slug
-from guichet.presets import list_presets
+from guichet.present.formatting import slug
+from guichet.session.presets import list_presets
 from guichet.ui.router import PAGES
 
 SHOTS = Path(os.environ.get("GUICHET_E2E_SHOTS", "/tmp/e2e-shots"))
