@@ -16,9 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine import scenario_data  # noqa: E402
-from guichet.session.editing import COLUMNS, rows_from_lines  # noqa: E402
-from guichet.present.formatting import eur  # noqa: E402
+
 from guichet.io.loading import scenario_from_data  # noqa: E402
+from guichet.present.formatting import eur  # noqa: E402
+from guichet.session.editing import COLUMNS, rows_from_lines  # noqa: E402
 
 N_LINES = 100
 
@@ -42,6 +43,12 @@ def on_edit() -> None:
 figure = eur(reference_figure(r["amount"] for r in st.session_state.rows))
 st.title("Référence")
 st.metric("Cofinancement", figure)
-st.data_editor(st.session_state.base, key="grid", on_change=on_edit, hide_index=True,
-               num_rows="dynamic", alt="Tableau des lignes de coût de la page de référence")
+st.data_editor(
+    st.session_state.base,
+    key="grid",
+    on_change=on_edit,
+    hide_index=True,
+    num_rows="dynamic",
+    alt="Tableau des lignes de coût de la page de référence",
+)
 st.markdown(f"**Après vos lignes** — cofinancement : **{figure}**")

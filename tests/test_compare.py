@@ -1,9 +1,8 @@
 """Side-by-side comparison: the table, what differs, duplicate names."""
 
-from guichet.present.compare import comparison_table, differences
-from guichet.present.formatting import unique_names
 from guichet.engine.evaluate import evaluate
-from guichet.present.formatting import eur
+from guichet.present.compare import comparison_table, differences
+from guichet.present.formatting import eur, unique_names
 from guichet.session.presets import load_preset
 
 
@@ -13,10 +12,14 @@ def items(*ids):
 
 def test_table_has_one_column_per_scenario_with_the_engines_figures():
     table = comparison_table(items("migration-pi", "extension-nubo")).set_index("")
-    assert list(table.columns) == [load_preset("migration-pi").name, load_preset("extension-nubo").name]
+    assert list(table.columns) == [
+        load_preset("migration-pi").name,
+        load_preset("extension-nubo").name,
+    ]
     assert table.loc["Assiette éligible"].tolist() == [
         eur(evaluate(load_preset("migration-pi")).eligible_base_ttc),
-        eur(evaluate(load_preset("extension-nubo")).eligible_base_ttc)]
+        eur(evaluate(load_preset("extension-nubo")).eligible_base_ttc),
+    ]
     assert table.loc["Extension"].tolist() == ["—", "NUBO"]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_UP, Decimal
 
-from guichet.present.formatting import CENT, round_down, round_half_up
 from guichet.engine.models import CostLine
+from guichet.present.formatting import CENT, round_down, round_half_up
 
 
 def line_ttc(line: CostLine) -> tuple[Decimal, Decimal, Decimal]:

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from guichet.present import labels
 from guichet.engine.evaluate import Evaluation
 from guichet.engine.figures import short
-from guichet.present.formatting import eur, percent, unique_names
 from guichet.engine.models import Scenario
+from guichet.present import labels
+from guichet.present.formatting import eur, percent, unique_names
 
 #: One row of the comparison: its label, and its value for a scenario and its evaluation.
 Row = tuple[str, Callable[[Scenario, Evaluation], str]]
@@ -23,14 +23,23 @@ ROWS: list[Row] = [
     (short("requested_rate"), lambda s, e: percent(e.requested_rate, 2)),
     (short("cofinancing_ttc"), lambda s, e: eur(e.cofinancing_ttc)),
     (short("own_contribution_ttc"), lambda s, e: eur(e.own_contribution_ttc)),
-    (short("six_month_impact"), lambda s, e: (
-        f"Oui (mois {e.first_impact_month})" if e.six_month_impact else "Non")),
+    (
+        short("six_month_impact"),
+        lambda s, e: f"Oui (mois {e.first_impact_month})" if e.six_month_impact else "Non",
+    ),
     ("Demandeur", lambda s, e: labels.APPLICANT_KINDS[s.applicant.kind]),
     ("Cible de migration", lambda s, e: labels.TARGETS[s.migration.target] if s.migration else "—"),
-    ("Extension", lambda s, e: (", ".join(labels.CLOUDS[c] for c in s.extension.clouds)
-                                if s.extension else "—")),
+    (
+        "Extension",
+        lambda s, e: (
+            ", ".join(labels.CLOUDS[c] for c in s.extension.clouds) if s.extension else "—"
+        ),
+    ),
     ("Lignes de coût", lambda s, e: str(len(s.cost_lines))),
-    ("Points bloquants", lambda s, e: ", ".join(c.code for c in e.checks_of("blocking")) or "aucun"),
+    (
+        "Points bloquants",
+        lambda s, e: ", ".join(c.code for c in e.checks_of("blocking")) or "aucun",
+    ),
     ("Réserves", lambda s, e: ", ".join(c.code for c in e.checks_of("warning")) or "aucune"),
 ]
 
@@ -40,7 +49,7 @@ def comparison_table(items: list[tuple[str, Scenario, Evaluation]]) -> pd.DataFr
     numbered when two share a name)."""
     names = unique_names([name for name, _, _ in items])
     data = {"": [label for label, _ in ROWS]}
-    for name, (_, s, e) in zip(names, items):
+    for name, (_, s, e) in zip(names, items, strict=False):
         data[name] = [fn(s, e) for _, fn in ROWS]
     return pd.DataFrame(data)
 

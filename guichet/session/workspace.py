@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from guichet.session.editing import IncompleteRow, Row, lines_from_rows, rows_from_lines
 from guichet.engine.evaluate import evaluate
-from guichet.io.loading import Problem, ScenarioError, changed
 from guichet.engine.models import MAX_TEXT, CostLine, Scenario
 from guichet.engine.rules import load_rules
+from guichet.io.loading import Problem, ScenarioError, changed
+from guichet.session.editing import IncompleteRow, Row, lines_from_rows, rows_from_lines
 
 MAX_ENTRIES = 12
 
@@ -59,8 +59,15 @@ class Workspace:
         try:
             evaluate(scenario, reading=self.reading)
         except (ArithmeticError, ValueError) as exc:
-            raise ScenarioError([Problem("", "le scénario n’a pas pu être calculé : "
-                                             "une valeur dépasse ce que le simulateur traite")]) from exc
+            raise ScenarioError(
+                [
+                    Problem(
+                        "",
+                        "le scénario n’a pas pu être calculé : "
+                        "une valeur dépasse ce que le simulateur traite",
+                    )
+                ]
+            ) from exc
         entry = Entry(id=self.next_id, scenario=scenario, rows=rows_from_lines(scenario.cost_lines))
         self.next_id += 1
         self.entries.append(entry)
@@ -109,7 +116,7 @@ class Workspace:
     def duplicate(self) -> Entry:
         source = self.current
         suffix = " (copie)"
-        name = source.scenario.name[:MAX_TEXT - len(suffix)] + suffix
+        name = source.scenario.name[: MAX_TEXT - len(suffix)] + suffix
         copy = changed(source.scenario, name=name).model_copy(deep=True)
         entry = self.add(copy)
         entry.rows = [dict(r) for r in source.rows]

@@ -8,10 +8,10 @@ from typing import Any
 
 import streamlit as st
 
+from guichet.io.loading import ScenarioError, changed
+from guichet.present.formatting import escape_markdown as md
 from guichet.session import changes
 from guichet.session.editing import milestones_from_rows
-from guichet.present.formatting import escape_markdown as md
-from guichet.io.loading import ScenarioError, changed
 from guichet.ui import grids, state
 
 

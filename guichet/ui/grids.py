@@ -16,8 +16,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from guichet.session.editing import COLUMNS, MILESTONE_COLUMNS, Row, apply_editor_delta, milestone_rows
 from guichet.engine.indicators import targets_of
+from guichet.session.editing import (
+    COLUMNS,
+    MILESTONE_COLUMNS,
+    Row,
+    apply_editor_delta,
+    milestone_rows,
+)
 from guichet.ui import state
 
 
@@ -58,20 +64,36 @@ class Grid:
 
 
 #: The cost lines (nullable integers for the months).
-LINES = Grid("lines", tuple(COLUMNS),
-             {"label": "string", "category": "string", "amount": "float64", "basis": "string",
-              "vat": "float64", "start": "Int64", "end": "Int64"},
-             lambda: state.workspace().current.rows)
+LINES = Grid(
+    "lines",
+    tuple(COLUMNS),
+    {
+        "label": "string",
+        "category": "string",
+        "amount": "float64",
+        "basis": "string",
+        "vat": "float64",
+        "start": "Int64",
+        "end": "Int64",
+    },
+    lambda: state.workspace().current.rows,
+)
 
-MILESTONES = Grid("milestones", tuple(MILESTONE_COLUMNS),
-                  {"label": "string", "month": "Int64", "impact": "boolean"},
-                  lambda: milestone_rows(state.scenario().milestones))
+MILESTONES = Grid(
+    "milestones",
+    tuple(MILESTONE_COLUMNS),
+    {"label": "string", "month": "Int64", "impact": "boolean"},
+    lambda: milestone_rows(state.scenario().milestones),
+)
 
 
 def targets(index: int) -> Grid:
     """The dated targets of impact indicator ``index``."""
+
     def rows() -> list[Row]:
         indicator = state.scenario().indicators.impact[index]
         return [{"month": m or None, "value": float(v)} for m, v in targets_of(indicator)]
-    return Grid(f"targets.{index}", ("month", "value"), {"month": "Int64", "value": "float64"},
-                rows)
+
+    return Grid(
+        f"targets.{index}", ("month", "value"), {"month": "Int64", "value": "float64"}, rows
+    )

@@ -34,8 +34,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from guichet.present import labels
 from guichet.engine.evaluate import Evaluation
+from guichet.engine.models import Scenario
 from guichet.io.exports.common import (
     CALENDAR_SHEET,
     CHECKS_SHEET,
@@ -106,29 +106,88 @@ from guichet.io.exports.xlsx_sheet import (
     YEARS_FORMAT,
 )
 from guichet.io.exports.xlsx_sheet import _cap as _cap
+from guichet.present import labels
 from guichet.present.formatting import eur, slug
-from guichet.engine.models import Scenario
 
 __all__ = [
-    "ANNEX_PAGES", "ANNEX_TITLES", "BLUE_FRANCE", "BORDER_GREY", "CALENDAR_SHEET",
-    "CHARTS_UNAVAILABLE", "CHART_HEIGHTS", "CHART_ORDER", "CHART_TITLES", "CHECKS_SHEET",
-    "ChartRenderError", "DISCLAIMER", "FONT_DIRS", "FONT_FILES", "FORMATS", "FORMULA_TRIGGERS",
-    "INDICATORS_SHEET", "INT_FORMAT", "IN_BASE", "KEY_FIGURES", "LABEL_CHARS_PER_LINE",
-    "LABEL_WIDTH", "LINES_SHEET", "LINE_COLUMNS", "MARKDOWN_MAX_LINES", "MEDIA_TYPES",
-    "MENTION_GREY", "MONEY_FORMAT", "MONTHS_FORMAT", "MONTHS_FR", "OUT_OF_BASE", "PDF_MAX_BYTES",
-    "PDF_MAX_PAGES", "SAVINGS_SOURCES", "SEVERITY_COLOURS", "STATUS_COLOURS", "SUMMARY_SHEET",
-    "TEXT_GREY", "TITLE_GREY", "YEARS_FORMAT", "applicant_text", "chart_spec", "csv_decimal",
-    "csv_rate", "eur", "export", "export_csv", "export_filename", "export_markdown", "export_pdf",
-    "export_xlsx", "find_font", "french_date", "french_datetime", "horizon_savings_label",
-    "impact_parts", "labels", "looks_like_formula", "month_period", "neutralise",
-    "operations_text", "payback_parts", "render_chart_png", "savings_parts", "severity_word",
-    "six_month_label", "six_month_text", "xml_safe",
+    "ANNEX_PAGES",
+    "ANNEX_TITLES",
+    "BLUE_FRANCE",
+    "BORDER_GREY",
+    "CALENDAR_SHEET",
+    "CHARTS_UNAVAILABLE",
+    "CHART_HEIGHTS",
+    "CHART_ORDER",
+    "CHART_TITLES",
+    "CHECKS_SHEET",
+    "ChartRenderError",
+    "DISCLAIMER",
+    "FONT_DIRS",
+    "FONT_FILES",
+    "FORMATS",
+    "FORMULA_TRIGGERS",
+    "INDICATORS_SHEET",
+    "INT_FORMAT",
+    "IN_BASE",
+    "KEY_FIGURES",
+    "LABEL_CHARS_PER_LINE",
+    "LABEL_WIDTH",
+    "LINES_SHEET",
+    "LINE_COLUMNS",
+    "MARKDOWN_MAX_LINES",
+    "MEDIA_TYPES",
+    "MENTION_GREY",
+    "MONEY_FORMAT",
+    "MONTHS_FORMAT",
+    "MONTHS_FR",
+    "OUT_OF_BASE",
+    "PDF_MAX_BYTES",
+    "PDF_MAX_PAGES",
+    "SAVINGS_SOURCES",
+    "SEVERITY_COLOURS",
+    "STATUS_COLOURS",
+    "SUMMARY_SHEET",
+    "TEXT_GREY",
+    "TITLE_GREY",
+    "YEARS_FORMAT",
+    "applicant_text",
+    "chart_spec",
+    "csv_decimal",
+    "csv_rate",
+    "eur",
+    "export",
+    "export_csv",
+    "export_filename",
+    "export_markdown",
+    "export_pdf",
+    "export_xlsx",
+    "find_font",
+    "french_date",
+    "french_datetime",
+    "horizon_savings_label",
+    "impact_parts",
+    "labels",
+    "looks_like_formula",
+    "month_period",
+    "neutralise",
+    "operations_text",
+    "payback_parts",
+    "render_chart_png",
+    "savings_parts",
+    "severity_word",
+    "six_month_label",
+    "six_month_text",
+    "xml_safe",
 ]
 
 # --- one entry point ------------------------------------------------------------------------------
 
 FORMATS: dict[str, Callable[..., bytes | str]] = {
-    "xlsx": export_xlsx, "pdf": export_pdf, "csv": export_csv, "md": export_markdown}
+    "xlsx": export_xlsx,
+    "pdf": export_pdf,
+    "csv": export_csv,
+    "md": export_markdown,
+}
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
@@ -137,20 +196,23 @@ MEDIA_TYPES = {
 }
 
 
-def export(scenario: Scenario, evaluation: Evaluation, fmt: str, *,
-           exported_at: dt.datetime | None = None) -> bytes:
+def export(
+    scenario: Scenario, evaluation: Evaluation, fmt: str, *, exported_at: dt.datetime | None = None
+) -> bytes:
     """The dossier in ``fmt`` (xlsx, pdf, csv, md) as bytes (Markdown in UTF-8)."""
     if fmt == "csv":
         return export_csv(scenario, evaluation)
     if fmt == "md":
-        return export_markdown(scenario, evaluation,
-                               exported_at=exported_at).encode("utf-8", errors="replace")
+        return export_markdown(scenario, evaluation, exported_at=exported_at).encode(
+            "utf-8", errors="replace"
+        )
     if fmt == "xlsx":
         return export_xlsx(scenario, evaluation, exported_at=exported_at)
     if fmt == "pdf":
         return export_pdf(scenario, evaluation, exported_at=exported_at)
-    raise ValueError(f"format d’export inconnu : {fmt!r} ; formats possibles : "
-                     f"{', '.join(FORMATS)}")
+    raise ValueError(
+        f"format d’export inconnu : {fmt!r} ; formats possibles : {', '.join(FORMATS)}"
+    )
 
 
 def export_filename(scenario: Scenario, fmt: str) -> str:

@@ -9,11 +9,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from guichet.present.formatting import number
 from guichet.io.imports import limits
 from guichet.io.imports.limits import _Budget, _check_size, _too_many_rows
 from guichet.io.imports.results import ImportFileError, ImportPreview, _safety_net
 from guichet.io.imports.rows import _build, _expected_columns, _find_header, _Layout, _score
+from guichet.present.formatting import number
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -21,8 +21,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "UTF-8 (avec BOM)"
         except UnicodeDecodeError:
-            raise ImportFileError("le fichier commence comme de l’UTF-8 mais contient des octets "
-                                  "invalides") from None
+            raise ImportFileError(
+                "le fichier commence comme de l’UTF-8 mais contient des octets invalides"
+            ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "UTF-16"
@@ -35,8 +36,9 @@ def _decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
-        raise ImportFileError("encodage du fichier non reconnu : enregistrer le fichier en CSV "
-                              "UTF-8 ou Windows-1252") from None
+        raise ImportFileError(
+            "encodage du fichier non reconnu : enregistrer le fichier en CSV UTF-8 ou Windows-1252"
+        ) from None
 
 
 def _csv_rows(text: str, delimiter: str, budget: _Budget) -> Iterator[tuple[int, list[Any]]]:
@@ -44,8 +46,9 @@ def _csv_rows(text: str, delimiter: str, budget: _Budget) -> Iterator[tuple[int,
     cells are counted for this pass over the text, time for the whole import."""
     budget = _Budget(budget.deadline)
     lines = io.StringIO(text, newline="")
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', skipinitialspace=False,
-                        strict=False)
+    reader = csv.reader(
+        lines, delimiter=delimiter, quotechar='"', skipinitialspace=False, strict=False
+    )
     start = 1
     scanned = 0
 
@@ -62,10 +65,13 @@ def _csv_rows(text: str, delimiter: str, budget: _Budget) -> Iterator[tuple[int,
                 budget.clock(where)
             row_start, start = start, reader.line_num + 1
             if any(c.strip() for c in cells):
-                yield row_start, [c.strip() for c in cells[:limits.MAX_COLUMNS]]
+                yield row_start, [c.strip() for c in cells[: limits.MAX_COLUMNS]]
     except csv.Error as exc:
-        reason = ("une valeur est beaucoup trop longue (guillemet jamais refermé ?)"
-                  if "field limit" in str(exc) else "ligne illisible")
+        reason = (
+            "une valeur est beaucoup trop longue (guillemet jamais refermé ?)"
+            if "field limit" in str(exc)
+            else "ligne illisible"
+        )
         raise ImportFileError(f"CSV mal formé vers la ligne {reader.line_num} : {reason}") from None
 
 
@@ -106,7 +112,8 @@ def import_csv(data: bytes) -> ImportPreview:
     if layout is None:
         raise ImportFileError(
             f"aucune ligne d’en-tête reconnue dans les {limits.HEADER_SEARCH_ROWS} premières "
-            f"lignes ; colonnes attendues : {_expected_columns()}")
+            f"lignes ; colonnes attendues : {_expected_columns()}"
+        )
     offset = 1 if forced else 0
     rows = ((n + offset, cells) for n, cells in _csv_rows(text, delimiter, budget))
     head = [(n + offset, cells) for n, cells in head]
@@ -115,6 +122,4 @@ def import_csv(data: bytes) -> ImportPreview:
     # skip the rows already read into ``head``
     for _ in range(len(head)):
         next(rows, None)
-    return _build(rows, layout, head, source_format="csv", encoding=encoding,
-                  separator=delimiter)
-
+    return _build(rows, layout, head, source_format="csv", encoding=encoding, separator=delimiter)

@@ -10,32 +10,53 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from guichet.engine.models import MAX_AMOUNT, MAX_MONTH, MAX_TEXT
+from guichet.io.imports.text import _FORBIDDEN_CHARS, _aliases, _char_name, _norm, _visible
 from guichet.present import labels
 from guichet.present.formatting import eur, number
-from guichet.io.imports.text import _FORBIDDEN_CHARS, _aliases, _char_name, _norm, _visible
-from guichet.engine.models import MAX_AMOUNT, MAX_MONTH, MAX_TEXT
 
 # --- categories and bases -------------------------------------------------------------------------
 
 _CATEGORY_SYNONYMS = {
-    "external_services": ["prestation", "prestations externes", "prestation externe",
-                          "prestataire", "sous-traitance", "services externes",
-                          "prestation intellectuelle", "prestations de service"],
-    "internal_staff": ["temps des agents", "temps agent", "agents", "interne", "personnel interne",
-                       "ressources internes", "ETP internes", "temps interne"],
+    "external_services": [
+        "prestation",
+        "prestations externes",
+        "prestation externe",
+        "prestataire",
+        "sous-traitance",
+        "services externes",
+        "prestation intellectuelle",
+        "prestations de service",
+    ],
+    "internal_staff": [
+        "temps des agents",
+        "temps agent",
+        "agents",
+        "interne",
+        "personnel interne",
+        "ressources internes",
+        "ETP internes",
+        "temps interne",
+    ],
     "training": ["formation", "acculturation", "formation des agents"],
     "hardware": ["matériel", "équipement", "équipements"],
     "software": ["logiciel", "licence", "licences", "souscription", "souscriptions"],
-    "cloud_resources": ["ressources cloud", "cloud", "consommation cloud",
-                        "consommation des ressources cloud", "ressources cloud utilisées"],
+    "cloud_resources": [
+        "ressources cloud",
+        "cloud",
+        "consommation cloud",
+        "consommation des ressources cloud",
+        "ressources cloud utilisées",
+    ],
     "functional_changes": ["évolution fonctionnelle", "évolutions", "évolutions applicatives"],
     "other": ["autre", "autres", "divers", "autres dépenses"],
 }
 
 
 def _category_aliases() -> dict[str, str]:
-    names: dict[str, list[str]] = {code: [code, code.replace("_", " ")]
-                                   for code in labels.CATEGORIES}
+    names: dict[str, list[str]] = {
+        code: [code, code.replace("_", " ")] for code in labels.CATEGORIES
+    }
     for code, label in labels.CATEGORIES.items():
         names[code] += [label, re.sub(r"\([^)]*\)", " ", label)]
     for code, extra in _CATEGORY_SYNONYMS.items():
@@ -46,8 +67,14 @@ def _category_aliases() -> dict[str, str]:
 _CATEGORY_ALIASES = _category_aliases()
 
 _BASIS_ALIASES = {
-    "ht": "ht", "hors taxe": "ht", "hors tva": "ht", "h t": "ht",
-    "ttc": "ttc", "toute taxe comprise": "ttc", "t t c": "ttc", "tva comprise": "ttc",
+    "ht": "ht",
+    "hors taxe": "ht",
+    "hors tva": "ht",
+    "h t": "ht",
+    "ttc": "ttc",
+    "toute taxe comprise": "ttc",
+    "t t c": "ttc",
+    "tva comprise": "ttc",
 }
 
 
@@ -126,6 +153,7 @@ def _shown(value: Any) -> str:
 
 # --- cells ----------------------------------------------------------------------------------------
 
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -158,8 +186,10 @@ def _read_label(value: Any) -> str:
         raise _Bad(f"libellé trop long ({len(text)} caractères ; au plus {MAX_TEXT})")
     bad = _FORBIDDEN_CHARS.search(text)
     if bad:
-        raise _Bad(f"{_q(text)} contient un caractère interdit, {_char_name(bad.group())}, en "
-                   f"position {bad.start() + 1} : le retirer du libellé")
+        raise _Bad(
+            f"{_q(text)} contient un caractère interdit, {_char_name(bad.group())}, en "
+            f"position {bad.start() + 1} : le retirer du libellé"
+        )
     return text
 
 
@@ -208,8 +238,9 @@ def _read_amount(value: Any) -> tuple[Decimal, str | None]:
     if amount < 0:
         raise _Bad(f"{_q(value)} est négatif : un montant positif ou nul est attendu")
     if amount > MAX_AMOUNT:
-        raise _Bad(f"{_q(value)} dépasse le montant maximal accepté "
-                   f"({eur(MAX_AMOUNT, cents=False)})")
+        raise _Bad(
+            f"{_q(value)} dépasse le montant maximal accepté ({eur(MAX_AMOUNT, cents=False)})"
+        )
     return amount, hint
 
 
@@ -229,8 +260,9 @@ def _read_vat(value: Any) -> Decimal:
         percent_sign = "%" in text
         parsed = parse_number(text.replace("%", ""))
         if parsed is None:
-            raise _Bad(f"{_q(value)} n’est pas un taux de TVA ; par exemple « 20 % », « 0,2 » "
-                       "ou « 20 »")
+            raise _Bad(
+                f"{_q(value)} n’est pas un taux de TVA ; par exemple « 20 % », « 0,2 » ou « 20 »"
+            )
         rate = parsed
     if percent_sign or rate >= 1:
         rate = rate / 100
@@ -264,4 +296,3 @@ def _read_month(value: Any) -> int:
     if month < 1 or month > MAX_MONTH:
         raise _Bad(f"{_q(value)} n’est pas un mois du projet (de 1 à {MAX_MONTH})")
     return month
-

@@ -9,11 +9,11 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from guichet.present.formatting import number
 from guichet.io.imports import limits
 from guichet.io.imports.limits import _Budget
 from guichet.io.imports.results import ImportFileError
 from guichet.io.imports.zip_parts import _part_chunks
+from guichet.present.formatting import number
 
 _EXPAT_REASONS = {
     pyexpat.errors.XML_ERROR_SYNTAX: "erreur de syntaxe",
@@ -76,14 +76,17 @@ def _local(tag: str) -> str:
     return tag.rpartition(":")[2] if ":" in tag else tag
 
 
-def _parse_xml(archive: zipfile.ZipFile, name: str, handler: _Handler, budget: _Budget,
-               where: str) -> Iterator[None]:
+def _parse_xml(
+    archive: zipfile.ZipFile, name: str, handler: _Handler, budget: _Budget, where: str
+) -> Iterator[None]:
     """Parse an XML part while it is decompressed, pausing (yielding) after each chunk. No DTD
     (hence no entity bomb), no markup of more than MAX_XML_MARKUP bytes; the handler bounds the
     depth."""
+
     def doctype(*_: Any) -> None:
-        raise ImportFileError(f"{where} : déclaration DOCTYPE refusée (un classeur XLSX n’en "
-                              "contient jamais)")
+        raise ImportFileError(
+            f"{where} : déclaration DOCTYPE refusée (un classeur XLSX n’en contient jamais)"
+        )
 
     parser = pyexpat.ParserCreate()
     parser.buffer_text = True
@@ -98,16 +101,19 @@ def _parse_xml(archive: zipfile.ZipFile, name: str, handler: _Handler, budget: _
             last = chunk.rfind(b">")
             since_markup = since_markup + len(chunk) if last < 0 else len(chunk) - 1 - last
             if since_markup > limits.MAX_XML_MARKUP:
-                raise ImportFileError(f"{where} : XML invalide (plus de "
-                                      f"{number(limits.MAX_XML_MARKUP)} octets sans fin de balise)")
+                raise ImportFileError(
+                    f"{where} : XML invalide (plus de "
+                    f"{number(limits.MAX_XML_MARKUP)} octets sans fin de balise)"
+                )
             parser.Parse(chunk, False)
             yield
         parser.Parse(b"", True)
         yield
     except pyexpat.ExpatError as exc:
         reason = _EXPAT_REASONS.get(pyexpat.errors.messages.get(exc.code, ""), "XML mal formé")
-        raise ImportFileError(f"{where} : XML invalide ({reason}, ligne {number(exc.lineno)} du "
-                              "XML)") from None
+        raise ImportFileError(
+            f"{where} : XML invalide ({reason}, ligne {number(exc.lineno)} du XML)"
+        ) from None
 
 
 class _Events(_Handler):
@@ -119,8 +125,9 @@ class _Events(_Handler):
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.depth += 1
         if self.depth > limits.MAX_XML_DEPTH:
-            raise ImportFileError(f"{self.where} : XML imbriqué sur plus de {limits.MAX_XML_DEPTH} "
-                                  "niveaux")
+            raise ImportFileError(
+                f"{self.where} : XML imbriqué sur plus de {limits.MAX_XML_DEPTH} niveaux"
+            )
         self.events.append(("start", _local(tag), attrs))
 
     def end(self, tag: str) -> None:
@@ -131,8 +138,9 @@ class _Events(_Handler):
         self.events.append(("text", data, None))
 
 
-def _xml_events(archive: zipfile.ZipFile, name: str, budget: _Budget,
-                where: str) -> Iterator[tuple[str, str, Any]]:
+def _xml_events(
+    archive: zipfile.ZipFile, name: str, budget: _Budget, where: str
+) -> Iterator[tuple[str, str, Any]]:
     """The events of an XML part: ("start", name, attributes), ("text", data, None), ("end",
     name, None); names lose their prefix (``x:c`` is ``c``). For the small parts."""
     handler = _Events(where)
@@ -159,7 +167,7 @@ class _Text:
 
     def add(self, data: str) -> None:
         if self.size <= limits.MAX_CELL_CHARS:
-            self.parts.append(data[:limits.MAX_CELL_CHARS + 1])
+            self.parts.append(data[: limits.MAX_CELL_CHARS + 1])
         self.size += len(data)
 
     @property
@@ -168,4 +176,3 @@ class _Text:
 
     def value(self) -> str:
         return "".join(self.parts)
-
