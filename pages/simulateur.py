@@ -4,13 +4,12 @@ from functools import partial
 
 import streamlit as st
 
-from guichet.engine.models import MAX_AMOUNT, MAX_MONTH, MAX_START_DATE, MIN_START_DATE
+from guichet.engine.models import MAX_START_DATE, MIN_START_DATE
 from guichet.engine.rules import load_rules
 from guichet.present import charts, labels
 from guichet.present.formatting import escape_markdown as md
 from guichet.present.tables import lines_table
 from guichet.session.changes import lines_of_text
-from guichet.session.editing import COLUMN_LABELS
 from guichet.ui import callbacks, components, grids, router, state
 
 rules = load_rules()
@@ -195,12 +194,7 @@ def lines_and_results() -> None:
         components.checks(evaluation)
 
     st.header("Lignes de coût")
-    st.caption(
-        "Montants en euros ; « Début » et « Fin » : mois du projet. Vide dans « TVA % » : "
-        "20 %, et 0 % pour le temps des agents. "
-        "Le matériel, les logiciels, les ressources Cloud et les évolutions fonctionnelles "
-        "sont exclus de l’assiette."
-    )
+    st.caption(grids.lines_caption())
     st.data_editor(
         grids.LINES.frame(),
         key=grids.LINES.key(),
@@ -210,57 +204,7 @@ def lines_and_results() -> None:
         width="stretch",
         placeholder="—",
         alt="Tableau des lignes de coût : libellé, catégorie, montant, HT ou TTC, TVA, mois de début et de fin",
-        column_config={
-            "label": st.column_config.TextColumn(COLUMN_LABELS["label"], max_chars=300, width=200),
-            "category": st.column_config.SelectboxColumn(
-                COLUMN_LABELS["category"],
-                options=list(labels.CATEGORIES.values()),
-                required=True,
-                width=180,
-            ),
-            "amount": st.column_config.NumberColumn(
-                COLUMN_LABELS["amount"],
-                min_value=0,
-                max_value=float(MAX_AMOUNT),
-                step=0.01,
-                format="localized",
-            ),
-            "basis": st.column_config.SelectboxColumn(
-                COLUMN_LABELS["basis"],
-                options=list(labels.BASES.values()),
-                default="HT",
-                required=True,
-                width="small",
-                help="Montant saisi HT ou TTC",
-            ),
-            "vat": st.column_config.NumberColumn(
-                COLUMN_LABELS["vat"],
-                min_value=0,
-                max_value=100,
-                step=0.1,
-                format="localized",
-                width="small",
-                help="Vide : 20 % (0 % pour le temps des agents)",
-            ),
-            "start": st.column_config.NumberColumn(
-                COLUMN_LABELS["start"],
-                min_value=1,
-                max_value=MAX_MONTH,
-                step=1,
-                default=1,
-                width="small",
-                help="Premier mois de la dépense (1 = premier mois du projet)",
-            ),
-            "end": st.column_config.NumberColumn(
-                COLUMN_LABELS["end"],
-                min_value=1,
-                max_value=MAX_MONTH,
-                step=1,
-                default=1,
-                width="small",
-                help="Dernier mois de la dépense",
-            ),
-        },
+        column_config=grids.lines_columns(),
     )
     for row in ws.current.incomplete:
         st.warning(

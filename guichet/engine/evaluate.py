@@ -369,6 +369,17 @@ def _explained(ctx: _Ctx, key: str, value: str, computation: str, **words: str) 
 
 
 def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
+    """Every figure's explanation, in the order a person reads them."""
+    return {
+        **_cost_explanations(ctx, e),
+        **_decision_explanations(ctx, e),
+        **_savings_explanations(ctx, e),
+        "status": _status_explanation(ctx, e),
+    }
+
+
+def _cost_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
+    """From the total cost to the potential co-financing."""
     present = [c for c in e.by_category if c.lines]
 
     def terms(cats: list[CategoryTotal]) -> str:
@@ -379,8 +390,7 @@ def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
     size_on = FIGURES[
         "total_cost_ttc" if ctx.reading.size_measure == "total_cost" else "eligible_base_ttc"
     ].name(ctx.rules)
-    horizon = words["horizon"]
-    out = {
+    return {
         "total_cost_ttc": _explained(
             ctx,
             "total_cost_ttc",
@@ -417,6 +427,13 @@ def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
             eur(e.potential_cofinancing_ttc),
             f"{percent(rate, 2)} × {eur(e.eligible_base_ttc)} = {eur(e.potential_cofinancing_ttc)}",
         ),
+    }
+
+
+def _decision_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
+    """The co-financing, what remains, the six-month flag and the training share."""
+    horizon = rule_words(ctx.rules)["horizon"]
+    return {
         "cofinancing_ttc": _explained(
             ctx,
             "cofinancing_ttc",
@@ -446,16 +463,17 @@ def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
             percent(e.training_cost_ttc / e.eligible_base_ttc, 1) if e.eligible_base_ttc else "—",
             f"{eur(e.training_cost_ttc)} ÷ {eur(e.eligible_base_ttc)}",
         ),
-        **_savings_explanations(ctx, e),
-        "status": _explained(
-            ctx,
-            "status",
-            e.status_label,
-            f"{len(e.checks_of('blocking'))} bloquant(s), {len(e.checks_of('warning'))} "
-            f"réserve(s), {len(e.checks_of('info'))} information(s)",
-        ),
     }
-    return out
+
+
+def _status_explanation(ctx: _Ctx, e: Evaluation) -> Explanation:
+    return _explained(
+        ctx,
+        "status",
+        e.status_label,
+        f"{len(e.checks_of('blocking'))} bloquant(s), {len(e.checks_of('warning'))} "
+        f"réserve(s), {len(e.checks_of('info'))} information(s)",
+    )
 
 
 def _savings_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:

@@ -73,6 +73,11 @@ def _write_summary(
 
 def _figure_rows(e: Evaluation, rules: Rules, col: dict[str, str]) -> list[_Row]:
     """The rows of the key figures, from the total cost to the six-month flag."""
+    return _cost_rows(e, rules, col) + _decision_rows(e, rules, col)
+
+
+def _cost_rows(e: Evaluation, rules: Rules, col: dict[str, str]) -> list[_Row]:
+    """The rows of the costs: total, excluded, base, size, rate, potential co-financing."""
     x = e.explanations
     size_ref = "{total}" if rules.reading(e.reading).size_measure == "total_cost" else "{base}"
     return [
@@ -125,6 +130,14 @@ def _figure_rows(e: Evaluation, rules: Rules, col: dict[str, str]) -> list[_Row]
             x["potential_cofinancing_ttc"].formula + " L’arrondi intérieur à 9 décimales efface "
             "les erreurs de représentation binaire du tableur avant l’arrondi au centime inférieur.",
         ),
+    ]
+
+
+def _decision_rows(e: Evaluation, rules: Rules, col: dict[str, str]) -> list[_Row]:
+    """The rows of the decision: the status, the co-financing, what remains, the training and
+    the six-month flag."""
+    x = e.explanations
+    return [
         ("status", figure_label("status"), None, e.status_label, None, x["status"].formula),
         (
             "cofinancing",
@@ -171,6 +184,11 @@ def _figure_rows(e: Evaluation, rules: Rules, col: dict[str, str]) -> list[_Row]
 
 def _indicator_rows(e: Evaluation, s: Scenario, rules: Rules) -> list[_Row]:
     """The rows of the mandatory indicators and of what follows from them."""
+    return _savings_rows(e, s, rules) + _horizon_rows(e)
+
+
+def _savings_rows(e: Evaluation, s: Scenario, rules: Rules) -> list[_Row]:
+    """The rows of the run costs, the savings, their origin and their horizon."""
     x = e.explanations
     derived = e.annual_savings_source == "derived"
     savings_note = (
@@ -224,6 +242,13 @@ def _indicator_rows(e: Evaluation, s: Scenario, rules: Rules) -> list[_Row]:
             YEARS_FORMAT,
             rules["savings_horizon_years"].note or rules["savings_horizon_years"].title,
         ),
+    ]
+
+
+def _horizon_rows(e: Evaluation) -> list[_Row]:
+    """The rows of what follows from the savings (payback, horizon) and the agents."""
+    x = e.explanations
+    return [
         (
             "payback",
             figure_label("payback_months"),

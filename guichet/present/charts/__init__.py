@@ -21,8 +21,9 @@ Conventions, shared by every chart:
 The modules, by role (every public name is re-exported here: ``charts.X`` works for all):
 
 - :mod:`guichet.present.charts.base`: the locale, the palette, the shared settings and helpers;
-- :mod:`guichet.present.charts.project`: one project's costs by category, funding split, timeline and
+- :mod:`guichet.present.charts.project`: one project's costs by category, funding split and
   monthly spend (the Simulateur and Calendrier pages);
+- :mod:`guichet.present.charts.timeline`: one project's timeline (the Calendrier page);
 - :mod:`guichet.present.charts.compare`: the comparison of scenarios (the Comparer page);
 - :mod:`guichet.present.charts.indicators`: impact indicators and payback (the Indicateurs page).
 
@@ -87,15 +88,8 @@ from guichet.present.charts.project import (
     FUNDING_PARTS,
     FUNDING_SUBTITLE,
     FUNDING_TITLE,
-    IMPACT,
     LABEL_ROOM,
-    MILESTONES_ROW,
-    NO_IMPACT,
     OWN_SHARE,
-    TIMELINE_LABEL_CHARS,
-    TIMELINE_LABEL_LIMIT,
-    TIMELINE_LABEL_LIMIT_NARROW,
-    TIMELINE_MAX_LINES,
     costs_by_category_chart,
     costs_by_category_records,
     costs_by_category_spec,
@@ -108,6 +102,15 @@ from guichet.present.charts.project import (
     monthly_spend_chart,
     monthly_spend_data,
     monthly_spend_table,
+)
+from guichet.present.charts.timeline import (
+    IMPACT,
+    MILESTONES_ROW,
+    NO_IMPACT,
+    TIMELINE_LABEL_CHARS,
+    TIMELINE_LABEL_LIMIT,
+    TIMELINE_LABEL_LIMIT_NARROW,
+    TIMELINE_MAX_LINES,
     timeline_bars_data,
     timeline_chart,
     timeline_is_aggregated,
