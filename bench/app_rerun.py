@@ -29,7 +29,7 @@ from guichet.io.loading import scenario_from_data  # noqa: E402
 from guichet.session.workspace import Workspace  # noqa: E402
 
 GOAL_RATIO = 1.5
-REFERENCE = """
+REFERENCE = '''
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ st.title("Référence")
 st.data_editor(df, key="grid", num_rows="dynamic", hide_index=True)
 st.altair_chart(alt.Chart(df).mark_bar().encode(x="sum(amount):Q", y="category:N"))
 st.altair_chart(alt.Chart(df).mark_bar().encode(x="start:O", y="sum(amount):Q", color="category:N"))
-"""
+'''
 
 
 def timed_reruns(at: AppTest, runs: int, before=lambda i: None) -> list[float]:
@@ -104,19 +104,13 @@ def main() -> int:
     ours, ref = interleaved(args.runs)
     m_ours, m_ref = statistics.median(ours), statistics.median(ref)
     print(f"machine: {machine()}")
-    print(
-        f"Simulateur page, 100 cost lines: median {m_ours:.1f} ms (min {min(ours):.1f}, "
-        f"max {max(ours):.1f}) over {args.runs} reruns"
-    )
-    print(
-        f"reference page (100-row data_editor + 2 altair charts): median {m_ref:.1f} ms "
-        f"(min {min(ref):.1f}, max {max(ref):.1f})"
-    )
+    print(f"Simulateur page, 100 cost lines: median {m_ours:.1f} ms (min {min(ours):.1f}, "
+          f"max {max(ours):.1f}) over {args.runs} reruns")
+    print(f"reference page (100-row data_editor + 2 altair charts): median {m_ref:.1f} ms "
+          f"(min {min(ref):.1f}, max {max(ref):.1f})")
     ratio = m_ours / m_ref
-    print(
-        f"ratio: {ratio:.2f} × the reference (goal ≤ {GOAL_RATIO}) — "
-        f"{'met' if ratio <= GOAL_RATIO else 'NOT met'}"
-    )
+    print(f"ratio: {ratio:.2f} × the reference (goal ≤ {GOAL_RATIO}) — "
+          f"{'met' if ratio <= GOAL_RATIO else 'NOT met'}")
     return 0
 
 

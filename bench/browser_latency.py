@@ -102,19 +102,16 @@ class Timings:
 
     def summary(self) -> str:
         m = statistics.median
-        return (
-            f"displayed and painted: median {m(self.painted):.0f} ms, p95 {p95(self.painted):.0f} ms "
-            f"(min {min(self.painted):.0f}, max {max(self.painted):.0f}); in the DOM: median "
-            f"{m(self.dom):.0f} ms, p95 {p95(self.dom):.0f} ms\n"
-            f"    where it goes (medians from Enter): the browser sends the edit {m(self.sent):.0f} ms; "
-            f"the server's run starts {m(self.started):.0f} ms; its end reaches the page "
-            f"{m(self.done):.0f} ms"
-        )
+        return (f"displayed and painted: median {m(self.painted):.0f} ms, p95 {p95(self.painted):.0f} ms "
+                f"(min {min(self.painted):.0f}, max {max(self.painted):.0f}); in the DOM: median "
+                f"{m(self.dom):.0f} ms, p95 {p95(self.dom):.0f} ms\n"
+                f"    where it goes (medians from Enter): the browser sends the edit {m(self.sent):.0f} ms; "
+                f"the server's run starts {m(self.started):.0f} ms; its end reaches the page "
+                f"{m(self.done):.0f} ms")
 
 
-def measure(
-    app: App, rows: list[int], expected: Callable[[int, Decimal], str], edits: int, warmup: int
-) -> Timings:
+def measure(app: App, rows: list[int], expected: Callable[[int, Decimal], str], edits: int,
+            warmup: int) -> Timings:
     """``warmup + edits`` edits of the amount of one of ``rows`` in turn; ``expected(row, amount)``
     is the co-financing the page must then show (called in order: it may keep the edited state)."""
     timings = Timings()
@@ -129,12 +126,9 @@ def measure(
         try:
             app.page.wait_for_function("() => window.__lat.painted !== null", timeout=10_000)
         except Exception:
-            print(
-                f"edit {k} (line {row + 1} → {amount}): expected « {figure} », "
-                f"page shows « {app.figures_strip().inner_text()} », "
-                f"timings {app.page.evaluate('() => window.__lat')}",
-                file=sys.stderr,
-            )
+            print(f"edit {k} (line {row + 1} → {amount}): expected « {figure} », "
+                  f"page shows « {app.figures_strip().inner_text()} », "
+                  f"timings {app.page.evaluate('() => window.__lat')}", file=sys.stderr)
             raise
         if k >= warmup:
             timings.add(app.page.evaluate("() => ({...window.__lat, run: window.__guichet})"))
@@ -170,18 +164,12 @@ def reference_expectations(scenario):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--edits", type=int, default=30, help="measured edits per page (default 30)"
-    )
+    parser.add_argument("--edits", type=int, default=30, help="measured edits per page (default 30)")
     parser.add_argument("--warmup", type=int, default=3, help="edits not measured (default 3)")
-    parser.add_argument(
-        "--no-reference", action="store_true", help="do not measure the reference page"
-    )
-    parser.add_argument(
-        "--no-charts",
-        action="store_true",
-        help="do not measure the Simulateur with its charts shown",
-    )
+    parser.add_argument("--no-reference", action="store_true",
+                        help="do not measure the reference page")
+    parser.add_argument("--no-charts", action="store_true",
+                        help="do not measure the Simulateur with its charts shown")
     args = parser.parse_args()
     if not chromium_path():
         print("Chromium is not installed (sudo apt-get install chromium).", file=sys.stderr)
@@ -205,19 +193,15 @@ def main() -> int:
                 context = new_context(browser, url)
                 app = App(context.new_page()).goto("/")
                 expect(app.page.get_by_text("Après vos lignes")).to_be_visible()
-                reference = measure(
-                    app, rows, reference_expectations(scenario), args.edits, args.warmup
-                )
+                reference = measure(app, rows, reference_expectations(scenario), args.edits,
+                                    args.warmup)
                 context.close()
         with running_app() as url:
             context = new_context(browser, url)
             app = App(context.new_page()).goto(f"/simulateur?s={token}")
             expect(app.metric_value("Cofinancement")).to_have_text(
-                eur(evaluate(scenario).cofinancing_ttc)
-            )
-            expect(
-                app.page.get_by_text(f"Détail des {N_LINES} ligne(s) comptée(s)")
-            ).to_be_visible()
+                eur(evaluate(scenario).cofinancing_ttc))
+            expect(app.page.get_by_text(f"Détail des {N_LINES} ligne(s) comptée(s)")).to_be_visible()
             expected = simulator_expectations(scenario)
             ours = measure(app, rows, expected, args.edits, args.warmup)
             if not args.no_charts:
@@ -226,17 +210,13 @@ def main() -> int:
             context.close()
         browser.close()
 
-    print(
-        f"Browser latency of a grid edit, {N_LINES} cost lines, {args.edits} edits a page "
-        f"(+{args.warmup} warm-up): Enter → new co-financing displayed"
-    )
+    print(f"Browser latency of a grid edit, {N_LINES} cost lines, {args.edits} edits a page "
+          f"(+{args.warmup} warm-up): Enter → new co-financing displayed")
     print(f"  Simulateur: {ours.summary()}")
     if not args.no_charts:
         print(f"  Simulateur with its two charts shown: {with_charts.summary()}")
     if not args.no_reference:
-        print(
-            f"  reference page (the same grid, one figure above and under it): {reference.summary()}"
-        )
+        print(f"  reference page (the same grid, one figure above and under it): {reference.summary()}")
     verdict = "met" if p95(ours.painted) < GOAL_P95_MS else "NOT met"
     print(f"  goal p95 < {GOAL_P95_MS} ms for the Simulateur: {verdict}")
     print(f"Machine: {machine()}")

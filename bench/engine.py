@@ -31,16 +31,8 @@ from guichet.engine.evaluate import evaluate  # noqa: E402
 from guichet.io.loading import load_scenario  # noqa: E402
 
 GOAL_MS = 20.0
-CATEGORIES = [
-    "external_services",
-    "internal_staff",
-    "training",
-    "hardware",
-    "software",
-    "cloud_resources",
-    "functional_changes",
-    "other",
-]
+CATEGORIES = ["external_services", "internal_staff", "training", "hardware", "software",
+              "cloud_resources", "functional_changes", "other"]
 # weights: mostly external services and staff, as in real projects
 MIX = ["external_services"] * 4 + ["internal_staff"] * 2 + CATEGORIES
 
@@ -66,28 +58,19 @@ def scenario_data(n_lines: int) -> dict:
         "schema_version": 1,
         "name": f"Banc d’essai : {n_lines} lignes",
         "applicant": {"name": "Ministère (banc d’essai)", "kind": "state_administration"},
-        "migration": {
-            "origin": "physical",
-            "target": "pi",
-            "applications": [f"Application {k}" for k in range(20)],
-        },
-        "extension": {
-            "clouds": ["pi", "nubo"],
-            "services": ["KMS", "BDDaaS"],
-            "third_party_commitments": 2,
-        },
+        "migration": {"origin": "physical", "target": "pi",
+                      "applications": [f"Application {k}" for k in range(20)]},
+        "extension": {"clouds": ["pi", "nubo"], "services": ["KMS", "BDDaaS"],
+                      "third_party_commitments": 2},
         "start_date": "2027-01-04",
         "cost_lines": lines,
-        "milestones": [
-            {"label": f"Jalon {m}", "month": m, "impact": m % 2 == 0} for m in range(3, 36, 3)
-        ],
+        "milestones": [{"label": f"Jalon {m}", "month": m, "impact": m % 2 == 0}
+                       for m in range(3, 36, 3)],
         "requested_rate": "0.45",
         "indicators": {
-            "annual_savings_ttc": "120000.00",
-            "agents_trained": 40,
-            "impact": [
-                {"name": "RTO", "unit": "heures", "baseline": "48", "target": "4", "month": 12}
-            ],
+            "annual_savings_ttc": "120000.00", "agents_trained": 40,
+            "impact": [{"name": "RTO", "unit": "heures", "baseline": "48", "target": "4",
+                        "month": 12}],
         },
     }
 
@@ -123,29 +106,21 @@ def machine() -> str:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = cores
-    return (
-        f"CPU : {cpu_model()} — {cores} cœur(s) logique(s), {usable} utilisable(s)\n"
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"{platform.system()} {platform.release()}"
-    )
+    return (f"CPU : {cpu_model()} — {cores} cœur(s) logique(s), {usable} utilisable(s)\n"
+            f"Python {platform.python_version()} ({platform.python_implementation()}), "
+            f"{platform.system()} {platform.release()}")
 
 
 def fmt(durations: tuple[list[float], list[float]]) -> str:
     wall, cpu = durations
-    return (
-        f"médiane {statistics.median(wall):7.2f} ms   min {min(wall):7.2f} ms   "
-        f"max {max(wall):7.2f} ms   (CPU : médiane {statistics.median(cpu):7.2f} ms)"
-    )
+    return (f"médiane {statistics.median(wall):7.2f} ms   min {min(wall):7.2f} ms   "
+            f"max {max(wall):7.2f} ms   (CPU : médiane {statistics.median(cpu):7.2f} ms)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--runs",
-        type=int,
-        default=0,
-        help="runs per measure (default: 50 for 1 000 lines, 10 for 10 000)",
-    )
+    parser.add_argument("--runs", type=int, default=0,
+                        help="runs per measure (default: 50 for 1 000 lines, 10 for 10 000)")
     args = parser.parse_args(argv)
 
     print("Banc d’essai du moteur de règles (bench/engine.py)")
@@ -161,20 +136,16 @@ def main(argv: list[str] | None = None) -> int:
         evaluate_ = timed(lambda scenario=scenario: evaluate(scenario), runs)
         both = timed(lambda text=text: evaluate(load_scenario(text)), runs)
         results[n_lines] = both
-        print(
-            f"{n_lines:>6} lignes ({len(text.encode()) / 1e6:.2f} Mo de JSON, {runs} mesures ; "
-            f"total {evaluation.total_cost_ttc} € TTC, statut {evaluation.status})"
-        )
+        print(f"{n_lines:>6} lignes ({len(text.encode()) / 1e6:.2f} Mo de JSON, {runs} mesures ; "
+              f"total {evaluation.total_cost_ttc} € TTC, statut {evaluation.status})")
         print(f"  valider  (load_scenario)  {fmt(validate)}")
         print(f"  évaluer  (evaluate)       {fmt(evaluate_)}")
         print(f"  les deux                  {fmt(both)}")
         print()
     median_1k = statistics.median(results[1_000][0])
     verdict = "atteint" if median_1k < GOAL_MS else "NON atteint"
-    print(
-        f"Objectif : 1 000 lignes validées + évaluées en moins de {GOAL_MS:.0f} ms — {verdict} "
-        f"(médiane {median_1k:.2f} ms)."
-    )
+    print(f"Objectif : 1 000 lignes validées + évaluées en moins de {GOAL_MS:.0f} ms — {verdict} "
+          f"(médiane {median_1k:.2f} ms).")
     return 0
 
 

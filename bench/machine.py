@@ -17,7 +17,5 @@ def machine() -> str:
     except OSError:
         pass
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{model}, {os.cpu_count()} logical cores ({affinity} usable), "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
+    return (f"{model}, {os.cpu_count()} logical cores ({affinity} usable), "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")

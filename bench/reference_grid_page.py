@@ -43,12 +43,6 @@ def on_edit() -> None:
 figure = eur(reference_figure(r["amount"] for r in st.session_state.rows))
 st.title("Référence")
 st.metric("Cofinancement", figure)
-st.data_editor(
-    st.session_state.base,
-    key="grid",
-    on_change=on_edit,
-    hide_index=True,
-    num_rows="dynamic",
-    alt="Tableau des lignes de coût de la page de référence",
-)
+st.data_editor(st.session_state.base, key="grid", on_change=on_edit, hide_index=True,
+               num_rows="dynamic", alt="Tableau des lignes de coût de la page de référence")
 st.markdown(f"**Après vos lignes** — cofinancement : **{figure}**")

@@ -40,9 +40,7 @@ def _read_input(name: str) -> bytes:
         with path.open("rb") as f:
             return f.read(MAX_SCENARIO_BYTES + 1)
     except OSError as exc:
-        raise ScenarioError(
-            [Problem("", f"impossible de lire {name} : {_os_reason(exc)}")]
-        ) from None
+        raise ScenarioError([Problem("", f"impossible de lire {name} : {_os_reason(exc)}")]) from None
 
 
 def evaluation_json(evaluation: Evaluation) -> str:
@@ -52,19 +50,11 @@ def evaluation_json(evaluation: Evaluation) -> str:
 def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
     rules = load_rules()
     width = 34
-
     def row(label: str, value: str) -> str:
         return f"  {label} {'.' * max(2, width - len(label))} {value}"
-
-    impact = (
-        f"Oui (premier impact au mois {e.first_impact_month})"
-        if e.six_month_impact
-        else (
-            f"Non (premier impact au mois {e.first_impact_month})"
-            if e.first_impact_month
-            else "Non (aucun jalon d’impact)"
-        )
-    )
+    impact = (f"Oui (premier impact au mois {e.first_impact_month})" if e.six_month_impact
+              else (f"Non (premier impact au mois {e.first_impact_month})" if e.first_impact_month
+                    else "Non (aucun jalon d’impact)"))
     lines = [
         f"Scénario : {scenario.name}",
         f"Lecture : {e.reading_label} ({e.reading}) — règles {e.rules_version}, page du "
@@ -72,17 +62,13 @@ def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
         "",
         f"Statut : {e.status_label.upper()}",
         "",
-        *(
-            row(label(k), e.explanations[k].value)
-            for k in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc")
-        ),
+        *(row(label(k), e.explanations[k].value)
+          for k in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc")),
         row(f"{label('cofinancing_ttc')} ({percent(e.requested_rate, 2)})", eur(e.cofinancing_ttc)),
         row(label("own_contribution_ttc"), eur(e.own_contribution_ttc)),
         row(label("six_month_impact"), impact),
-        *(
-            row(label(k), e.explanations[k].value)
-            for k in ("annual_savings_ttc", "payback_months", "five_year_savings_ttc")
-        ),
+        *(row(label(k), e.explanations[k].value)
+          for k in ("annual_savings_ttc", "payback_months", "five_year_savings_ttc")),
         row("Agents formés", str(e.agents_trained) if e.agents_trained is not None else "—"),
         "",
     ]
@@ -98,17 +84,9 @@ def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
             lines.append(f"    Source{mark} : « {c.source} »")
     lines.append("")
     lines.append("Comment est-ce calculé ?")
-    for key in (
-        "total_cost_ttc",
-        "excluded_cost_ttc",
-        "eligible_base_ttc",
-        "potential_cofinancing_ttc",
-        "cofinancing_ttc",
-        "own_contribution_ttc",
-        "annual_savings_ttc",
-        "payback_months",
-        "five_year_savings_ttc",
-    ):
+    for key in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc",
+                "potential_cofinancing_ttc", "cofinancing_ttc", "own_contribution_ttc",
+                "annual_savings_ttc", "payback_months", "five_year_savings_ttc"):
         x = e.explanations[key]
         lines.append(f"- {x.label} : {x.computation}")
     return "\n".join(lines) + "\n"
@@ -117,11 +95,7 @@ def evaluation_text(scenario: Scenario, e: Evaluation) -> str:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     scenario = load_scenario(_read_input(args.file))
     evaluation = evaluate(scenario, reading=args.reading)
-    out = (
-        evaluation_json(evaluation) + "\n"
-        if args.format == "json"
-        else evaluation_text(scenario, evaluation)
-    )
+    out = evaluation_json(evaluation) + "\n" if args.format == "json" else evaluation_text(scenario, evaluation)
     sys.stdout.write(out)
     return 0
 
@@ -137,14 +111,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         suffix = Path(args.output).suffix.lower().lstrip(".")
         fmt = {"markdown": "md"}.get(suffix, suffix)
         if fmt not in EXPORT_FORMATS:
-            raise ScenarioError(
-                [
-                    Problem(
-                        "",
-                        f"format d’export à préciser avec --format ({', '.join(EXPORT_FORMATS)})",
-                    )
-                ]
-            )
+            raise ScenarioError([Problem("", "format d’export à préciser avec --format "
+                                             f"({', '.join(EXPORT_FORMATS)})")])
     scenario = load_scenario(_read_input(args.file))
     evaluation = evaluate(scenario, reading=args.reading)
     data = export(scenario, evaluation, fmt)
@@ -156,23 +124,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        raise ScenarioError(
-            [Problem("", f"impossible d’écrire {args.output} : {_os_reason(exc)}")]
-        ) from None
+        raise ScenarioError([Problem("", f"impossible d’écrire {args.output} : "
+                                         f"{_os_reason(exc)}")]) from None
     print(f"{out} écrit ({fmt}, {len(data)} octets).", file=sys.stderr)
     return 0
 
 
 def _os_reason(exc: OSError) -> str:
     import errno
-
-    reasons = {
-        errno.ENOENT: "dossier introuvable",
-        errno.EACCES: "permission refusée",
-        errno.EISDIR: "c’est un dossier",
-        errno.ENOSPC: "disque plein",
-        errno.EROFS: "système de fichiers en lecture seule",
-    }
+    reasons = {errno.ENOENT: "dossier introuvable", errno.EACCES: "permission refusée",
+               errno.EISDIR: "c’est un dossier", errno.ENOSPC: "disque plein",
+               errno.EROFS: "système de fichiers en lecture seule"}
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
@@ -189,14 +151,16 @@ ARGPARSE_FRENCH = {
     "options": "options",
     "show this help message and exit": "afficher cette aide et quitter",
     "the following arguments are required: %s": "arguments obligatoires manquants : %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "choix invalide : %(value)r (choix possibles : %(choices)s)",
     "unrecognized arguments: %s": "arguments non reconnus : %s",
     "expected one argument": "une valeur attendue",
     "expected at most one argument": "au plus une valeur attendue",
     "expected at least one argument": "au moins une valeur attendue",
     "expected %s argument": "%s valeur attendue",
     "expected %s arguments": "%s valeurs attendues",
-    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "option ambiguë : %(option)s peut désigner %(matches)s",
     "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
     "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
     "one of the arguments %s is required": "l’un des arguments %s est obligatoire",
@@ -227,54 +191,28 @@ def build_parser() -> argparse.ArgumentParser:
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m guichet",
-        description="Simulateur du guichet « Adoption du Cloud de confiance » (DINUM, FTAP).",
-    )
-    sub = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMANDE", title="commandes"
-    )
+        description="Simulateur du guichet « Adoption du Cloud de confiance » (DINUM, FTAP).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE",
+                                title="commandes")
     readings = list(load_rules().readings)
 
-    ev = sub.add_parser(
-        "evaluate", help="évaluer un scénario (fichier JSON, ou - pour l’entrée standard)"
-    )
-    ev.add_argument(
-        "file", metavar="FICHIER", help="fichier JSON du scénario, ou - pour l’entrée standard"
-    )
+    ev = sub.add_parser("evaluate", help="évaluer un scénario (fichier JSON, ou - pour l’entrée standard)")
+    ev.add_argument("file", metavar="FICHIER",
+                    help="fichier JSON du scénario, ou - pour l’entrée standard")
     ev.add_argument("--format", choices=["json", "text"], default="text")
-    ev.add_argument(
-        "--reading",
-        default=None,
-        metavar="|".join(readings),
-        help="lecture de la phrase sur la taille du projet",
-    )
+    ev.add_argument("--reading", default=None, metavar="|".join(readings),
+                    help="lecture de la phrase sur la taille du projet")
     ev.set_defaults(func=_cmd_evaluate)
 
-    ex = sub.add_parser(
-        "export",
-        help="exporter le dossier d’un scénario (XLSX, PDF, CSV des lignes de coût, Markdown)",
-    )
-    ex.add_argument(
-        "file", metavar="FICHIER", help="fichier JSON du scénario, ou - pour l’entrée standard"
-    )
-    ex.add_argument(
-        "--format",
-        choices=EXPORT_FORMATS,
-        default=None,
-        help="format de l’export (par défaut : l’extension du fichier de sortie)",
-    )
-    ex.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="SORTIE",
-        help="fichier à écrire (- pour la sortie standard)",
-    )
-    ex.add_argument(
-        "--reading",
-        default=None,
-        metavar="|".join(readings),
-        help="lecture de la phrase sur la taille du projet",
-    )
+    ex = sub.add_parser("export", help="exporter le dossier d’un scénario (XLSX, PDF, CSV des "
+                                      "lignes de coût, Markdown)")
+    ex.add_argument("file", metavar="FICHIER", help="fichier JSON du scénario, ou - pour l’entrée standard")
+    ex.add_argument("--format", choices=EXPORT_FORMATS, default=None,
+                    help="format de l’export (par défaut : l’extension du fichier de sortie)")
+    ex.add_argument("-o", "--output", required=True, metavar="SORTIE",
+                    help="fichier à écrire (- pour la sortie standard)")
+    ex.add_argument("--reading", default=None, metavar="|".join(readings),
+                    help="lecture de la phrase sur la taille du projet")
     ex.set_defaults(func=_cmd_export)
 
     sc = sub.add_parser("schema", help="afficher le schéma JSON du format de scénario")

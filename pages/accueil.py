@@ -18,8 +18,7 @@ st.markdown(
     "transformation de l’action publique) ? Saisissez vos lignes de coût, vos opérations et votre "
     "cible : le simulateur dit tout de suite si le projet est éligible, son assiette, le "
     "cofinancement, votre reste à charge et pourquoi — chaque chiffre renvoie à la phrase de la "
-    "page officielle."
-)
+    "page officielle.")
 
 c1, c2, c3 = st.columns(3)
 with c1:
@@ -33,8 +32,7 @@ with c2:
         st.markdown(
             "**Migrer des applications** vers PI, NUBO ou une offre commerciale qualifiée "
             "SecNumCloud, et/ou **étendre les offres** de services des clouds interministériels "
-            "PI et NUBO (avec au moins un ministère tiers engagé)."
-        )
+            "PI et NUBO (avec au moins un ministère tiers engagé).")
         st.caption(f"« {rules['trusted_targets'].source} »")
 with c3:
     with st.container(border=True):
@@ -44,15 +42,12 @@ with c3:
             f"des projets de **{eur(rules.decimal('min_project_ttc'), cents=False)} à "
             f"{eur(rules.decimal('max_project_ttc'), cents=False)} TTC**, avec au moins "
             f"**{eur(rules.decimal('min_eligible_ttc'), cents=False)} TTC** éligibles. Les projets à "
-            f"impact réel en moins de {rules['impact_horizon_months'].value} mois sont privilégiés."
-        )
+            f"impact réel en moins de {rules['impact_horizon_months'].value} mois sont privilégiés.")
         st.caption(f"« {rules['min_project_ttc'].source} »")
 
 st.header("Commencer")
-st.markdown(
-    "Chargez un exemple réaliste en un clic, ou partez d’un projet vide. "
-    "Chaque exemple s’ajoute aux scénarios de la session."
-)
+st.markdown("Chargez un exemple réaliste en un clic, ou partez d’un projet vide. "
+            "Chaque exemple s’ajoute aux scénarios de la session.")
 presets = list_presets()
 for i, preset in enumerate(presets):
     if i % 2 == 0:  # one row of two cards at a time: on a phone they stack in reading order
@@ -61,11 +56,8 @@ for i, preset in enumerate(presets):
         summary = preset_summary(load_preset(preset.id))
         st.markdown(f"**{md(preset.title)}**")
         st.caption(summary)
-        if st.button(
-            f"Charger l’exemple « {preset.title} »",
-            key=f"preset_{preset.id}",
-            icon=":material/play_arrow:",
-        ):
+        if st.button(f"Charger l’exemple « {preset.title} »", key=f"preset_{preset.id}",
+                     icon=":material/play_arrow:"):
             state.load_preset_into_workspace(preset.id)
             st.switch_page("pages/simulateur.py")
 if st.button("Nouveau projet vide", key="preset_blank", icon=":material/add:"):
@@ -75,9 +67,7 @@ if st.button("Nouveau projet vide", key="preset_blank", icon=":material/add:"):
 st.divider()
 st.markdown(
     f"Prêt à déposer ? Le dépôt se fait sur Démarches simplifiées : "
-    f"[Déposer votre projet]({rules.apply_url}). Une question : {rules.contact}."
-)
+    f"[Déposer votre projet]({rules.apply_url}). Une question : {rules.contact}.")
 st.caption(
     f"Simulateur non officiel, d’après la {rules.source_label}. Seule l’instruction du dossier "
-    "par la DINUM fait foi."
-)
+    "par la DINUM fait foi.")

@@ -5,12 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-SEED = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "seed"
-    / "guichet-adoption-cloud-de-confiance.md"
-)
+SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "guichet-adoption-cloud-de-confiance.md"
 
 
 def plain(text: str) -> str:

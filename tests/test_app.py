@@ -50,18 +50,8 @@ def open_simulator(at: AppTest) -> AppTest:
     return at.switch_page("pages/simulateur.py").run()
 
 
-@pytest.mark.parametrize(
-    "page",
-    [
-        "pages/accueil.py",
-        "pages/simulateur.py",
-        "pages/calendrier.py",
-        "pages/regles.py",
-        "pages/comparer.py",
-        "pages/indicateurs.py",
-        "pages/fichiers.py",
-    ],
-)
+@pytest.mark.parametrize("page", ["pages/accueil.py", "pages/simulateur.py", "pages/calendrier.py",
+                                  "pages/regles.py", "pages/comparer.py", "pages/indicateurs.py", "pages/fichiers.py"])
 def test_every_page_opens_without_error(page):
     at = app().switch_page(page).run()
     assert not at.exception, at.exception
@@ -140,7 +130,6 @@ def test_copy_link_gives_the_current_scenario():
     link = at.code[0].value
     assert "?s=" in link
     from guichet.io.sharing import decode_scenario
-
     assert decode_scenario(link.split("?s=")[1]) == at.session_state["workspace"].scenario
 
 
@@ -181,11 +170,8 @@ def test_explanations_and_chart_tables_are_drawn_when_opened():
     assert f"**Cofinancement = {evaluation.explanations['cofinancing_ttc'].value}**" in shown
     assert "Cofinancement potentiel" in shown and "Coût total du projet TTC =" not in shown
     table = at.dataframe[-1].value
-    assert list(table["Partie"])[:3] == [
-        "Cofinancement",
-        "Part propre de l’assiette éligible",
-        "Dépenses exclues",
-    ]
+    assert list(table["Partie"])[:3] == ["Cofinancement", "Part propre de l’assiette éligible",
+                                         "Dépenses exclues"]
     assert table["Montant TTC"].iloc[0] == eur(evaluation.cofinancing_ttc)
 
 
@@ -195,9 +181,7 @@ def test_indicators_page_updates_payback_and_adds_an_indicator():
     savings = next(n for n in at.number_input if n.label.startswith("Économies annuelles"))
     savings.set_value(63000.0).run()  # own contribution 126 000 € → 24 months
     assert metric(at, "Retour sur investissement") == "24 mois"
-    assert at.session_state["workspace"].scenario.indicators.annual_savings_ttc == Decimal(
-        "63000.0"
-    )
+    assert at.session_state["workspace"].scenario.indicators.annual_savings_ttc == Decimal("63000.0")
     savings = next(n for n in at.number_input if n.label.startswith("Économies annuelles"))
     savings.set_value(0.0).run()  # no positive savings: no payback
     assert metric(at, "Retour sur investissement") == "—"
@@ -213,9 +197,7 @@ def test_two_indicators_with_the_same_name_and_markup_in_a_name():
     """Names are the person's text: two alike must not clash, and markup in one stays text."""
     at = app().switch_page("pages/indicateurs.py").run()
     for _ in range(2):
-        next(s for s in at.selectbox if s.label == "Indicateur à ajouter").set_value(
-            "lead_time"
-        ).run()
+        next(s for s in at.selectbox if s.label == "Indicateur à ajouter").set_value("lead_time").run()
         next(b for b in at.button if b.label == "Ajouter").click().run()
     assert not at.exception
     name = next(t for t in at.text_input if t.label == "Nom de l’indicateur")
@@ -233,15 +215,12 @@ def uploader(at: AppTest, label_start: str):
     return next(u for u in at.file_uploader if u.label.startswith(label_start))
 
 
-@pytest.mark.parametrize(
-    "content,expected",
-    [
-        (b"{pas du json", "JSON mal formé"),
-        (b'{"schema_version": 1, "name": "x"}', "applicant"),
-        (b'{"schema_version": 7}', "schema_version"),
-        (bytes([0xFF, 0xFE, 0x00]), "UTF-8"),
-    ],
-)
+@pytest.mark.parametrize("content,expected", [
+    (b"{pas du json", "JSON mal formé"),
+    (b'{"schema_version": 1, "name": "x"}', "applicant"),
+    (b'{"schema_version": 7}', "schema_version"),
+    (bytes([0xff, 0xfe, 0x00]), "UTF-8"),
+])
 def test_a_bad_scenario_file_names_the_problem_and_changes_nothing(content, expected):
     at = files_page()
     before = at.session_state["workspace"].scenario
@@ -254,12 +233,9 @@ def test_a_bad_scenario_file_names_the_problem_and_changes_nothing(content, expe
 
 def test_a_saved_scenario_reopens_identically():
     from guichet.io.loading import dump_scenario
-
     saved = load_preset("extension-nubo")
     at = files_page()
-    uploader(at, "Ouvrir un scénario").upload(
-        "nubo.json", dump_scenario(saved).encode(), "application/json"
-    ).run()
+    uploader(at, "Ouvrir un scénario").upload("nubo.json", dump_scenario(saved).encode(), "application/json").run()
     ws = at.session_state["workspace"]
     assert ws.scenario == saved and len(ws.entries) == 2
     assert any("ouvert" in s.value for s in at.success)
@@ -276,17 +252,13 @@ def shown_as_typed(markdown: str) -> bool:
 def test_names_and_file_names_in_messages_are_shown_as_typed():
     """A scenario name, a file name or a value from a file never becomes an image or a link."""
     from guichet.io.loading import dump_scenario
-
     scenario = load_preset("migration-pi").model_copy(update={"name": MARKUP})
     at = files_page()
-    uploader(at, "Ouvrir un scénario").upload(
-        f"{MARKUP}.json", dump_scenario(scenario).encode(), "application/json"
-    ).run()
+    uploader(at, "Ouvrir un scénario").upload(f"{MARKUP}.json", dump_scenario(scenario).encode(),
+                                              "application/json").run()
     assert at.session_state["workspace"].scenario.name == MARKUP  # opened, name kept as typed
     assert [s.value for s in at.success] and all(shown_as_typed(s.value) for s in at.success)
-    uploader(at, "Ouvrir un scénario").upload(
-        f"{MARKUP}.json", b"{pas du json", "application/json"
-    ).run()
+    uploader(at, "Ouvrir un scénario").upload(f"{MARKUP}.json", b"{pas du json", "application/json").run()
     assert [e.value for e in at.error] and all(shown_as_typed(e.value) for e in at.error)
     # the same scenario through a share link
     at = app()
@@ -315,9 +287,7 @@ def test_import_preview_changes_nothing_until_confirmed():
 def test_an_unreadable_spreadsheet_imports_nothing():
     at = files_page()
     before = at.session_state["workspace"].scenario
-    uploader(at, "Fichier de lignes de coût").upload(
-        "faux.xlsx", b"PK\x03\x04 pas un classeur", "application/octet-stream"
-    ).run()
+    uploader(at, "Fichier de lignes de coût").upload("faux.xlsx", b"PK\x03\x04 pas un classeur", "application/octet-stream").run()
     assert any("n’a pas pu être lu" in e.value for e in at.error)
     assert at.session_state["workspace"].scenario == before
     assert "import_preview" not in at.session_state

@@ -49,33 +49,18 @@ DELETE = "__delete__"
 
 CASE_KEYS = {"description", "reading", "base", "scenario", "expected"}
 SPECIAL_KEYS = {"codes", "has_codes", "lacks_codes", "check"}
-CHECK_FIELDS = {
-    "severity",
-    "message",
-    "advice",
-    "source",
-    "rule",
-    "assumption",
-    "message_contains",
-    "advice_contains",
-}
+CHECK_FIELDS = {"severity", "message", "advice", "source", "rule", "assumption",
+                "message_contains", "advice_contains"}
 
 # The codes of the contract (issue 2), exactly.
 CONTRACT_CODES = {
-    "APPLICANT_NOT_ELIGIBLE": "blocking",
-    "NO_OPERATION": "blocking",
-    "TARGET_NOT_TRUSTED": "blocking",
-    "ORIGIN_ALREADY_TRUSTED": "warning",
-    "EXTENSION_WITHOUT_COMMITMENT": "blocking",
-    "PROJECT_TOO_SMALL": "blocking",
-    "PROJECT_TOO_LARGE": "blocking",
-    "ELIGIBLE_BASE_TOO_LOW": "blocking",
-    "TRAINING_SHARE_HIGH": "warning",
-    "OTHER_COSTS_TO_JUSTIFY": "warning",
-    "EXCLUDED_COSTS": "info",
-    "NO_SIX_MONTH_IMPACT": "info",
-    "SAVINGS_INDICATOR_MISSING": "warning",
-    "AGENTS_TRAINED_MISSING": "warning",
+    "APPLICANT_NOT_ELIGIBLE": "blocking", "NO_OPERATION": "blocking",
+    "TARGET_NOT_TRUSTED": "blocking", "ORIGIN_ALREADY_TRUSTED": "warning",
+    "EXTENSION_WITHOUT_COMMITMENT": "blocking", "PROJECT_TOO_SMALL": "blocking",
+    "PROJECT_TOO_LARGE": "blocking", "ELIGIBLE_BASE_TOO_LOW": "blocking",
+    "TRAINING_SHARE_HIGH": "warning", "OTHER_COSTS_TO_JUSTIFY": "warning",
+    "EXCLUDED_COSTS": "info", "NO_SIX_MONTH_IMPACT": "info",
+    "SAVINGS_INDICATOR_MISSING": "warning", "AGENTS_TRAINED_MISSING": "warning",
     "IMPACT_INDICATORS_MISSING": "warning",
 }
 
@@ -131,25 +116,16 @@ def load_case(path: Path) -> dict:
         unknown = set(fields) - CHECK_FIELDS
         if unknown:
             raise CaseFormatError(f"check.{code} : champs inconnus {sorted(unknown)}")
-    return {
-        "description": case["description"],
-        "reading": case.get("reading"),
-        "scenario": scenario,
-        "expected": expected,
-    }
+    return {"description": case["description"], "reading": case.get("reading"),
+            "scenario": scenario, "expected": expected}
 
 
 def _expected_codes(expected: dict) -> set[str]:
-    return (
-        set(expected.get("codes", []))
-        | set(expected.get("has_codes", []))
-        | set(expected.get("lacks_codes", []))
-        | set(expected.get("check", {}))
-    )
+    return (set(expected.get("codes", [])) | set(expected.get("has_codes", []))
+            | set(expected.get("lacks_codes", [])) | set(expected.get("check", {})))
 
 
 # --- comparison ---------------------------------------------------------------------------------
-
 
 def compare(expected: Any, actual: Any, path: str) -> list[str]:
     """Mismatches between an expected subset and the actual JSON value, each naming its path."""
@@ -193,10 +169,8 @@ def mismatches(expected: dict, result: dict) -> list[str]:
         if sorted(want) != sorted(codes):
             extra = sorted(set(codes) - set(want))
             missing = sorted(set(want) - set(codes))
-            out.append(
-                f"codes : attendus {sorted(want)}, obtenus {sorted(codes)}"
-                f" (en trop : {extra}, manquants : {missing})"
-            )
+            out.append(f"codes : attendus {sorted(want)}, obtenus {sorted(codes)}"
+                       f" (en trop : {extra}, manquants : {missing})")
     for code in expected.get("has_codes", []):
         if code not in checks:
             out.append(f"has_codes : {code} absent (codes obtenus : {codes})")
@@ -218,63 +192,38 @@ def mismatches(expected: dict, result: dict) -> list[str]:
     plain = {k: v for k, v in expected.items() if k not in SPECIAL_KEYS}
     for key in plain:
         if key not in result:
-            raise CaseFormatError(
-                f"« {key} » n’est pas une clé de l’évaluation ni une clé spéciale "
-                f"({sorted(SPECIAL_KEYS)})"
-            )
+            raise CaseFormatError(f"« {key} » n’est pas une clé de l’évaluation ni une clé spéciale "
+                                  f"({sorted(SPECIAL_KEYS)})")
     return out + compare(plain, result, "résultat")
 
 
 def invariants(result: dict) -> list[str]:
     """What must hold for every evaluation, whatever the scenario."""
-    d = {
-        k: Decimal(result[k])
-        for k in (
-            "total_cost_ttc",
-            "excluded_cost_ttc",
-            "eligible_base_ttc",
-            "potential_cofinancing_ttc",
-            "cofinancing_ttc",
-            "own_contribution_ttc",
-        )
-    }
+    d = {k: Decimal(result[k]) for k in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc",
+                                         "potential_cofinancing_ttc", "cofinancing_ttc",
+                                         "own_contribution_ttc")}
     out = []
     months = result["monthly_schedule"]
-    sums = {
-        key: sum((Decimal(m[key]) for m in months), Decimal("0.00"))
-        for key in ("eligible_ttc", "excluded_ttc", "total_ttc")
-    }
+    sums = {key: sum((Decimal(m[key]) for m in months), Decimal("0.00"))
+            for key in ("eligible_ttc", "excluded_ttc", "total_ttc")}
     if sums["total_ttc"] != d["total_cost_ttc"]:
-        out.append(
-            f"invariant : l’échéancier totalise {sums['total_ttc']}, "
-            f"le coût total est {d['total_cost_ttc']}"
-        )
+        out.append(f"invariant : l’échéancier totalise {sums['total_ttc']}, "
+                   f"le coût total est {d['total_cost_ttc']}")
     if sums["eligible_ttc"] != d["eligible_base_ttc"]:
-        out.append(
-            f"invariant : l’échéancier éligible totalise {sums['eligible_ttc']}, "
-            f"l’assiette est {d['eligible_base_ttc']}"
-        )
+        out.append(f"invariant : l’échéancier éligible totalise {sums['eligible_ttc']}, "
+                   f"l’assiette est {d['eligible_base_ttc']}")
     if sums["excluded_ttc"] != d["excluded_cost_ttc"]:
-        out.append(
-            f"invariant : l’échéancier exclu totalise {sums['excluded_ttc']}, "
-            f"les dépenses exclues sont {d['excluded_cost_ttc']}"
-        )
+        out.append(f"invariant : l’échéancier exclu totalise {sums['excluded_ttc']}, "
+                   f"les dépenses exclues sont {d['excluded_cost_ttc']}")
     if months and Decimal(months[-1]["cumulative_ttc"]) != d["total_cost_ttc"]:
         out.append(f"invariant : le cumul final {months[-1]['cumulative_ttc']} n’est pas le total")
     if d["total_cost_ttc"] - d["excluded_cost_ttc"] != d["eligible_base_ttc"]:
         out.append("invariant : assiette ≠ total − exclu")
     severities = {c["severity"] for c in result["checks"]}
-    status = (
-        "ineligible"
-        if "blocking" in severities
-        else "eligible_with_reservations"
-        if "warning" in severities
-        else "eligible"
-    )
+    status = ("ineligible" if "blocking" in severities else
+              "eligible_with_reservations" if "warning" in severities else "eligible")
     if result["status"] != status:
-        out.append(
-            f"invariant : statut {result['status']} alors que les sévérités donnent {status}"
-        )
+        out.append(f"invariant : statut {result['status']} alors que les sévérités donnent {status}")
     cofinancing = d["potential_cofinancing_ttc"] if status != "ineligible" else Decimal("0.00")
     if d["cofinancing_ttc"] != cofinancing:
         out.append(f"invariant : cofinancement {d['cofinancing_ttc']}, attendu {cofinancing}")
@@ -282,17 +231,10 @@ def invariants(result: dict) -> list[str]:
         out.append("invariant : reste à charge ≠ total − cofinancement")
     for check in result["checks"]:
         if CONTRACT_CODES.get(check["code"]) != check["severity"]:
-            out.append(
-                f"invariant : {check['code']} de sévérité {check['severity']} (hors contrat)"
-            )
-    for key in (
-        "total_cost_ttc",
-        "excluded_cost_ttc",
-        "eligible_base_ttc",
-        "potential_cofinancing_ttc",
-        "cofinancing_ttc",
-        "own_contribution_ttc",
-    ):
+            out.append(f"invariant : {check['code']} de sévérité {check['severity']} "
+                       "(hors contrat)")
+    for key in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc",
+                "potential_cofinancing_ttc", "cofinancing_ttc", "own_contribution_ttc"):
         text = result[key]
         if not (isinstance(text, str) and len(text.partition(".")[2]) == 2):
             out.append(f"invariant : {key} = {text!r} n’est pas un texte à deux décimales")
@@ -315,12 +257,10 @@ def test_case(path: Path) -> None:
             f"{path.name} — {case['description']}\n"
             f"lecture : {result['reading']} ; statut : {result['status']} ; codes : {codes}\n"
             + "\n".join(f"  ✗ {p}" for p in problems),
-            pytrace=False,
-        )
+            pytrace=False)
 
 
 # --- the case files themselves cover what issue 2 asks ---------------------------------------------
-
 
 def _all_cases() -> list[tuple[str, dict]]:
     return [(p.stem, load_case(p)) for p in case_files()]
@@ -334,9 +274,7 @@ def test_every_check_code_is_seen_present_and_absent() -> None:
     present, absent = set(), set()
     for _, case in _all_cases():
         exp = case["expected"]
-        present |= (
-            set(exp.get("codes", [])) | set(exp.get("has_codes", [])) | set(exp.get("check", {}))
-        )
+        present |= set(exp.get("codes", [])) | set(exp.get("has_codes", [])) | set(exp.get("check", {}))
         absent |= set(exp.get("lacks_codes", []))
         if "codes" in exp:
             absent |= set(CONTRACT_CODES) - set(exp["codes"])
@@ -346,14 +284,10 @@ def test_every_check_code_is_seen_present_and_absent() -> None:
 
 # Both sides of every threshold, under each reading where they differ: (reading, key, value).
 THRESHOLD_SIDES = [
-    *[
-        ("total_cost", "project_size_ttc", v)
-        for v in ("99999.99", "100000.00", "3000000.00", "3000000.01")
-    ],
-    *[
-        ("eligible_base", "project_size_ttc", v)
-        for v in ("99999.99", "100000.00", "3000000.00", "3000000.01")
-    ],
+    *[("total_cost", "project_size_ttc", v)
+      for v in ("99999.99", "100000.00", "3000000.00", "3000000.01")],
+    *[("eligible_base", "project_size_ttc", v)
+      for v in ("99999.99", "100000.00", "3000000.00", "3000000.01")],
     ("total_cost", "eligible_base_ttc", "49999.99"),
     ("total_cost", "eligible_base_ttc", "50000.00"),
     ("eligible_base", "potential_cofinancing_ttc", "49999.99"),
@@ -368,11 +302,8 @@ THRESHOLD_SIDES = [
 @pytest.mark.parametrize("reading,key,value", THRESHOLD_SIDES)
 def test_threshold_side_has_a_case(reading: str, key: str, value: Any) -> None:
     default = load_rules().default_reading
-    found = [
-        name
-        for name, case in _all_cases()
-        if (case["reading"] or default) == reading and case["expected"].get(key) == value
-    ]
+    found = [name for name, case in _all_cases()
+             if (case["reading"] or default) == reading and case["expected"].get(key) == value]
     assert found, f"aucun cas n’attend {key} = {value!r} sous la lecture {reading}"
 
 
@@ -388,7 +319,6 @@ def test_deep_merge() -> None:
 def test_compare_reports_paths() -> None:
     assert compare({"x": [{"y": "1.00"}]}, {"x": [{"y": "1.00", "z": 2}]}, "r") == []
     assert compare({"x": {"1": {"y": 2}}}, {"x": [{"y": 1}, {"y": 3}]}, "r") == [
-        "r.x[1].y : attendu 2, obtenu 3"
-    ]
+        "r.x[1].y : attendu 2, obtenu 3"]
     assert compare({"x": True}, {"x": 1}, "r") == ["r.x : attendu True, obtenu 1"]
     assert compare({"x": [1]}, {"x": [1, 2]}, "r") == ["r.x : 1 éléments attendus, 2 obtenus"]

@@ -24,12 +24,8 @@ from guichet.present.formatting import eur
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.json"))
 NNBSP, NBSP = "\u202f", "\u00a0"
-FRENCH_NUMBER_LOCALE = {
-    "decimal": ",",
-    "thousands": NNBSP,
-    "grouping": [3],
-    "currency": ["", NBSP + "€"],
-}
+FRENCH_NUMBER_LOCALE = {"decimal": ",", "thousands": NNBSP, "grouping": [3],
+                        "currency": ["", NBSP + "€"]}
 
 
 def scenario_named(stem: str) -> Scenario:
@@ -60,21 +56,13 @@ def many_lines(n: int) -> Scenario:
     data = scenario_to_data(scenario_named("secnumcloud-applications"))
     cats = list(labels.CATEGORIES)
     data["cost_lines"] = [
-        {
-            "label": f"Ligne {i}",
-            "category": cats[i % len(cats)],
-            "amount": f"{100 + i % 97}.{i % 100:02d}",
-            "basis": "ht",
-            "start_month": 1 + i % 30,
-            "end_month": 1 + i % 30 + i % 5,
-        }
-        for i in range(n)
-    ]
+        {"label": f"Ligne {i}", "category": cats[i % len(cats)], "amount": f"{100 + i % 97}.{i % 100:02d}",
+         "basis": "ht", "start_month": 1 + i % 30, "end_month": 1 + i % 30 + i % 5}
+        for i in range(n)]
     return scenario_from_data(data)
 
 
 # --- helpers on the Vega-Lite dict ----------------------------------------------------------------
-
 
 def spec_of(chart) -> dict:
     spec = chart.to_dict()
@@ -125,7 +113,6 @@ ALL_CHARTS = {
 
 # --- shared properties ----------------------------------------------------------------------------
 
-
 @pytest.mark.parametrize("name", ALL_CHARTS)
 def test_every_chart_has_the_french_locale_and_no_width(case, name):
     scenario, evaluation = case
@@ -155,11 +142,8 @@ def test_titles_fit_a_phone(name):
     for scenario in (scenario_named("secnumcloud-applications"), many_lines(500)):
         spec = spec_of(ALL_CHARTS[name](scenario, evaluate(scenario)))
         title = spec.get("title") or spec["layer"][0]["title"]
-        lines = [title["text"]] + (
-            [title["subtitle"]]
-            if isinstance(title.get("subtitle"), str)
-            else title.get("subtitle", [])
-        )
+        lines = [title["text"]] + ([title["subtitle"]] if isinstance(title.get("subtitle"), str)
+                                   else title.get("subtitle", []))
         assert lines and all(len(line) <= PHONE_LINE_CHARS for line in lines), lines
 
 
@@ -178,18 +162,12 @@ def test_placeholders_say_why_in_french():
     assert marks(spec) == ["text"]
     assert values(spec, spec)[0]["message"] == "Aucune ligne de coût saisie."
     assert spec["title"]["text"] == "Coûts par catégorie (TTC)"
-    for chart in (
-        charts.funding_split_chart(evaluation),
-        charts.monthly_spend_chart(evaluation),
-        charts.timeline_chart(empty_scenario(), evaluation),
-        charts.comparison_chart([]),
-    ):
+    for chart in (charts.funding_split_chart(evaluation), charts.monthly_spend_chart(evaluation),
+                  charts.timeline_chart(empty_scenario(), evaluation), charts.comparison_chart([])):
         assert marks(spec_of(chart)) == ["text"]
 
 
-@pytest.mark.parametrize(
-    "name", ["costs_by_category", "funding_split", "monthly_spend", "comparison"]
-)
+@pytest.mark.parametrize("name", ["costs_by_category", "funding_split", "monthly_spend", "comparison"])
 def test_bars_are_outlined_and_use_the_dsfr_palette(snc, name):
     scenario, evaluation = snc
     spec = spec_of(ALL_CHARTS[name](scenario, evaluation))
@@ -201,7 +179,6 @@ def test_bars_are_outlined_and_use_the_dsfr_palette(snc, name):
 
 # --- costs by category ----------------------------------------------------------------------------
 
-
 def test_costs_by_category_data_and_encoding(case):
     _, evaluation = case
     spec = spec_of(charts.costs_by_category_chart(evaluation))
@@ -211,18 +188,15 @@ def test_costs_by_category_data_and_encoding(case):
     assert enc["x"]["field"] == "montant" and enc["x"]["stack"] == "zero"
     assert enc["y"]["field"] == "Catégorie"
     assert enc["color"]["field"] == "Statut"
-    assert enc["color"]["scale"] == {
-        "domain": [charts.ELIGIBLE, charts.EXCLUDED],
-        "range": [charts.HIGHLIGHT, charts.GREY],
-    }
+    assert enc["color"]["scale"] == {"domain": [charts.ELIGIBLE, charts.EXCLUDED],
+                                     "range": [charts.HIGHLIGHT, charts.GREY]}
     present = [c for c in evaluation.by_category if c.lines]
     assert enc["y"]["sort"] == {"field": "ordre", "op": "min"}  # the scenario format's order
     rows = values(spec, bar)
     assert [(r["ordre"], r["Catégorie"]) for r in rows] == list(enumerate(c.label for c in present))
     assert [(r["Catégorie"], r["Statut"], money(r["montant"]), r["Montant TTC"]) for r in rows] == [
         (c.label, charts.EXCLUDED if c.excluded else charts.ELIGIBLE, c.ttc, eur(c.ttc))
-        for c in present
-    ]
+        for c in present]
     assert sum(money(r["montant"]) for r in rows) == evaluation.total_cost_ttc
     tooltip_fields = [t["field"] for t in enc["tooltip"]]
     assert "Montant TTC" in tooltip_fields  # the exact, pre-formatted amount
@@ -241,20 +215,11 @@ def test_costs_by_category_labels_say_excluded_in_words(snc):
 def test_costs_by_category_table(snc):
     _, evaluation = snc
     table = charts.costs_by_category_table(evaluation)
-    assert list(table.columns) == [
-        "Catégorie",
-        "Dans l’assiette éligible",
-        "Lignes",
-        "Montant TTC",
-        "Part du coût total",
-    ]
+    assert list(table.columns) == ["Catégorie", "Dans l’assiette éligible", "Lignes", "Montant TTC",
+                                   "Part du coût total"]
     assert table.iloc[0].to_dict() == {
-        "Catégorie": "Prestations externes",
-        "Dans l’assiette éligible": "Oui",
-        "Lignes": "4",
-        "Montant TTC": f"720{NNBSP}000,00{NBSP}€",
-        "Part du coût total": f"60,6{NBSP}%",
-    }
+        "Catégorie": "Prestations externes", "Dans l’assiette éligible": "Oui", "Lignes": "4",
+        "Montant TTC": f"720{NNBSP}000,00{NBSP}€", "Part du coût total": f"60,6{NBSP}%"}
     software = table[table["Catégorie"] == "Logiciels (licences, souscriptions)"].iloc[0]
     assert software["Dans l’assiette éligible"] == "Non (exclue)"
     assert software["Montant TTC"] == f"43{NNBSP}200,00{NBSP}€"
@@ -271,7 +236,6 @@ def test_costs_by_category_table_empty():
 
 # --- funding split --------------------------------------------------------------------------------
 
-
 def test_funding_split_three_parts_add_up_to_the_total(case):
     _, e = case
     spec = spec_of(charts.funding_split_chart(e))
@@ -281,17 +245,10 @@ def test_funding_split_three_parts_add_up_to_the_total(case):
     assert bar["encoding"]["color"]["field"] == "Partie"
     assert bar["encoding"]["color"]["scale"]["domain"] == charts.FUNDING_PARTS
     rows = values(spec, bar)
-    assert [r["Partie"] for r in rows] == [
-        "Cofinancement",
-        "Part propre de l’assiette éligible",
-        "Dépenses exclues",
-    ]
+    assert [r["Partie"] for r in rows] == ["Cofinancement", "Part propre de l’assiette éligible",
+                                           "Dépenses exclues"]
     parts = [money(r["fin"]) - money(r["debut"]) for r in rows]
-    assert parts == [
-        e.cofinancing_ttc,
-        e.eligible_base_ttc - e.cofinancing_ttc,
-        e.excluded_cost_ttc,
-    ]
+    assert parts == [e.cofinancing_ttc, e.eligible_base_ttc - e.cofinancing_ttc, e.excluded_cost_ttc]
     assert money(rows[-1]["fin"]) == e.total_cost_ttc
     assert parts[1] + parts[2] == e.own_contribution_ttc
     assert [r["Montant TTC"] for r in rows] == [eur(p) for p in parts]
@@ -302,11 +259,7 @@ def test_funding_split_of_an_ineligible_project_has_no_cofinancing():
     assert e.status == "ineligible"
     table = charts.funding_split_table(e)
     assert table["Montant TTC"].tolist() == [
-        f"0,00{NBSP}€",
-        eur(e.eligible_base_ttc),
-        eur(e.excluded_cost_ttc),
-        eur(e.total_cost_ttc),
-    ]
+        f"0,00{NBSP}€", eur(e.eligible_base_ttc), eur(e.excluded_cost_ttc), eur(e.total_cost_ttc)]
 
 
 def test_funding_split_table(snc):
@@ -314,26 +267,14 @@ def test_funding_split_table(snc):
     table = charts.funding_split_table(e)
     assert list(table.columns) == ["Partie", "Montant TTC", "Part du coût total"]
     assert table.to_dict("records") == [
-        {
-            "Partie": "Cofinancement",
-            "Montant TTC": f"482{NNBSP}000,00{NBSP}€",
-            "Part du coût total": f"40,6{NBSP}%",
-        },
-        {
-            "Partie": "Part propre de l’assiette éligible",
-            "Montant TTC": f"482{NNBSP}000,00{NBSP}€",
-            "Part du coût total": f"40,6{NBSP}%",
-        },
-        {
-            "Partie": "Dépenses exclues",
-            "Montant TTC": f"223{NNBSP}200,00{NBSP}€",
-            "Part du coût total": f"18,8{NBSP}%",
-        },
-        {
-            "Partie": "Coût total TTC",
-            "Montant TTC": f"1{NNBSP}187{NNBSP}200,00{NBSP}€",
-            "Part du coût total": f"100{NBSP}%",
-        },
+        {"Partie": "Cofinancement", "Montant TTC": f"482{NNBSP}000,00{NBSP}€",
+         "Part du coût total": f"40,6{NBSP}%"},
+        {"Partie": "Part propre de l’assiette éligible", "Montant TTC": f"482{NNBSP}000,00{NBSP}€",
+         "Part du coût total": f"40,6{NBSP}%"},
+        {"Partie": "Dépenses exclues", "Montant TTC": f"223{NNBSP}200,00{NBSP}€",
+         "Part du coût total": f"18,8{NBSP}%"},
+        {"Partie": "Coût total TTC", "Montant TTC": f"1{NNBSP}187{NNBSP}200,00{NBSP}€",
+         "Part du coût total": f"100{NBSP}%"},
     ]
 
 
@@ -341,16 +282,12 @@ def test_funding_split_labels_only_where_they_fit(snc):
     _, e = snc
     spec = spec_of(charts.funding_split_chart(e))
     text = spec["layer"][1]
-    assert [r["Étiquette"] for r in values(spec, text)] == [
-        f"40,6{NBSP}%",
-        f"40,6{NBSP}%",
-        f"18,8{NBSP}%",
-    ]
+    assert [r["Étiquette"] for r in values(spec, text)] == [f"40,6{NBSP}%", f"40,6{NBSP}%",
+                                                           f"18,8{NBSP}%"]
     assert text["encoding"]["x"]["field"] == "milieu"
 
 
 # --- timeline -------------------------------------------------------------------------------------
-
 
 def timeline_layers(spec: dict) -> dict[str, dict]:
     out = {}
@@ -395,18 +332,14 @@ def test_timeline_milestones_differ_by_shape_and_colour(case):
     point = timeline_layers(spec)["point"]
     enc = point["encoding"]
     assert enc["shape"]["field"] == "Type" and enc["fill"]["field"] == "Type"
-    assert (
-        enc["shape"]["scale"]["domain"]
-        == enc["fill"]["scale"]["domain"]
-        == [charts.IMPACT, charts.NO_IMPACT]
-    )
+    assert enc["shape"]["scale"]["domain"] == enc["fill"]["scale"]["domain"] == [charts.IMPACT,
+                                                                                 charts.NO_IMPACT]
     shapes, fills = enc["shape"]["scale"]["range"], enc["fill"]["scale"]["range"]
     assert len(set(shapes)) == 2 and len(set(fills)) == 2
     rows = values(spec, point)
     assert [(r["x"], r["Type"], r["Jalon"]) for r in rows] == [
         (m.month - 0.5, charts.IMPACT if m.impact else charts.NO_IMPACT, m.label)
-        for m in scenario.milestones
-    ]
+        for m in scenario.milestones]
     assert {r["Ligne"] for r in rows} == {charts.MILESTONES_ROW}
 
 
@@ -432,18 +365,10 @@ def test_timeline_horizon_rule_is_read_from_the_rules(case):
 def test_timeline_horizon_follows_a_changed_rule(monkeypatch, snc):
     scenario, e = snc
     rules = load_rules()
-    changed = dataclasses.replace(
-        rules,
-        rules={
-            **rules.rules,
-            "impact_horizon_months": dataclasses.replace(
-                rules["impact_horizon_months"],
-                values=tuple(
-                    dataclasses.replace(v, value=9) for v in rules["impact_horizon_months"].values
-                ),
-            ),
-        },
-    )
+    changed = dataclasses.replace(rules, rules={
+        **rules.rules,
+        "impact_horizon_months": dataclasses.replace(rules["impact_horizon_months"], values=tuple(
+            dataclasses.replace(v, value=9) for v in rules["impact_horizon_months"].values))})
     monkeypatch.setattr(guichet.engine.rules, "load_rules", lambda: changed)
     spec = spec_of(charts.timeline_chart(scenario, e))
     assert [r["x"] for r in values(spec, timeline_layers(spec)["rule"])] == [9]
@@ -455,25 +380,12 @@ def test_timeline_horizon_follows_a_changed_rule(monkeypatch, snc):
 def test_timeline_table(snc):
     scenario, e = snc
     table = charts.timeline_table(scenario, e)
-    assert list(table.columns) == [
-        "Élément",
-        "Libellé",
-        "Catégorie",
-        "Début",
-        "Fin",
-        "Lignes",
-        "Montant TTC",
-    ]
+    assert list(table.columns) == ["Élément", "Libellé", "Catégorie", "Début", "Fin", "Lignes",
+                                   "Montant TTC"]
     first = table.iloc[0].to_dict()
-    assert first == {
-        "Élément": "Ligne de coût",
-        "Libellé": "Étude d’architecture et plan de migration",
-        "Catégorie": "Prestations externes",
-        "Début": "M1",
-        "Fin": "M2",
-        "Lignes": "1",
-        "Montant TTC": f"72{NNBSP}000,00{NBSP}€",
-    }
+    assert first == {"Élément": "Ligne de coût", "Libellé": "Étude d’architecture et plan de migration",
+                     "Catégorie": "Prestations externes", "Début": "M1", "Fin": "M2", "Lignes": "1",
+                     "Montant TTC": f"72{NNBSP}000,00{NBSP}€"}
     milestones = table[table["Élément"].isin([charts.IMPACT, charts.NO_IMPACT])]
     assert milestones["Début"].tolist() == ["M6", "M11", "M14"]
     assert table.iloc[-1]["Élément"] == "Repère"
@@ -511,15 +423,9 @@ def test_timeline_of_ten_thousand_lines_stays_small_and_exact():
     assert sum(r["Lignes"] for r in rows) == 10_000
     # each category's periods cover exactly the months its lines cover
     for category, label in labels.CATEGORIES.items():
-        covered = {
-            m
-            for ln in e.lines
-            if ln.category == category
-            for m in range(ln.start_month, ln.end_month + 1)
-        }
-        drawn = {
-            m for r in rows if r["Ligne"] == label for m in range(r["debut"] + 1, r["fin"] + 1)
-        }
+        covered = {m for ln in e.lines if ln.category == category
+                   for m in range(ln.start_month, ln.end_month + 1)}
+        drawn = {m for r in rows if r["Ligne"] == label for m in range(r["debut"] + 1, r["fin"] + 1)}
         assert drawn == covered
     table = charts.timeline_table(scenario, e)
     assert len(table) == len(rows) + len(scenario.milestones) + 1
@@ -528,7 +434,6 @@ def test_timeline_of_ten_thousand_lines_stays_small_and_exact():
 
 
 # --- monthly spend --------------------------------------------------------------------------------
-
 
 def test_monthly_spend_data_and_encoding(case):
     _, e = case
@@ -555,13 +460,8 @@ def test_monthly_spend_data_and_encoding(case):
 def test_monthly_spend_table(snc):
     _, e = snc
     table = charts.monthly_spend_table(e)
-    assert list(table.columns) == [
-        "Mois",
-        "Dans l’assiette éligible",
-        "Exclues de l’assiette",
-        "Total du mois",
-        "Cumul",
-    ]
+    assert list(table.columns) == ["Mois", "Dans l’assiette éligible", "Exclues de l’assiette",
+                                   "Total du mois", "Cumul"]
     assert len(table) == len(e.monthly_schedule) == 14
     assert table["Mois"].tolist()[:2] == ["M1", "M2"]
     assert table.iloc[-1]["Cumul"] == f"1{NNBSP}187{NNBSP}200,00{NBSP}€"
@@ -571,12 +471,9 @@ def test_monthly_spend_table(snc):
 
 # --- comparison -----------------------------------------------------------------------------------
 
-
 def evaluations() -> list[tuple[str, Evaluation]]:
-    return [
-        (load_scenario(p.read_bytes()).name, evaluate(load_scenario(p.read_bytes())))
-        for p in EXAMPLES
-    ]
+    return [(load_scenario(p.read_bytes()).name, evaluate(load_scenario(p.read_bytes())))
+            for p in EXAMPLES]
 
 
 def test_comparison_grouped_bars():
@@ -586,11 +483,7 @@ def test_comparison_grouped_bars():
     bar, text = spec["layer"]
     enc = bar["encoding"]
     assert enc["y"]["field"] == "Mesure"
-    assert enc["y"]["sort"] == [
-        "Assiette éligible",
-        "Cofinancement",
-        "Reste à la charge du porteur",
-    ]
+    assert enc["y"]["sort"] == ["Assiette éligible", "Cofinancement", "Reste à la charge du porteur"]
     assert enc["yOffset"]["field"] == "Scénario" and enc["color"]["field"] == "Scénario"
     assert enc["yOffset"]["sort"] == [name for name, _ in items]
     assert enc["color"]["scale"]["range"] == charts.PALETTE[: len(items)]
@@ -612,14 +505,8 @@ def test_comparison_grouped_bars():
 def test_comparison_table():
     items = evaluations()[:2]
     table = charts.comparison_table(items)
-    assert list(table.columns) == [
-        "Scénario",
-        "Statut",
-        "Coût total TTC",
-        "Assiette éligible",
-        "Cofinancement",
-        "Reste à la charge du porteur",
-    ]
+    assert list(table.columns) == ["Scénario", "Statut", "Coût total TTC", "Assiette éligible",
+                                   "Cofinancement", "Reste à la charge du porteur"]
     for row, (name, e) in zip(table.to_dict("records"), items, strict=True):
         assert row["Scénario"] == name and row["Statut"] == e.status_label
         assert row["Cofinancement"] == eur(e.cofinancing_ttc)
@@ -635,7 +522,6 @@ def test_comparison_names_are_made_distinct_and_the_count_capped():
 
 # --- no Streamlit in the core ---------------------------------------------------------------------
 
-
 def test_charts_package_does_not_import_streamlit():
     modules = sorted(Path(charts.__file__).parent.glob("*.py"))
     assert {p.stem for p in modules} >= {"__init__", "base", "project", "compare", "indicators"}
@@ -646,7 +532,6 @@ def test_charts_package_does_not_import_streamlit():
 
 
 # --- fast specs of the Simulateur page --------------------------------------------------------------
-
 
 def resolved(spec: dict) -> dict:
     """A spec with every data reference replaced by its rows (named or inline alike)."""
@@ -670,25 +555,19 @@ def resolved(spec: dict) -> dict:
     return json.loads(json.dumps(walk(spec)))
 
 
-@pytest.mark.parametrize(
-    "fast,slow",
-    [
-        (charts.costs_by_category_spec, charts.costs_by_category_chart),
-        (charts.funding_split_spec, charts.funding_split_chart),
-    ],
-)
+@pytest.mark.parametrize("fast,slow", [
+    (charts.costs_by_category_spec, charts.costs_by_category_chart),
+    (charts.funding_split_spec, charts.funding_split_chart),
+])
 def test_fast_specs_equal_the_altair_charts(case, fast, slow):
     _, evaluation = case
     assert resolved(fast(evaluation)) == resolved(slow(evaluation).to_dict())
 
 
-@pytest.mark.parametrize(
-    "fast,slow",
-    [
-        (charts.costs_by_category_spec, charts.costs_by_category_chart),
-        (charts.funding_split_spec, charts.funding_split_chart),
-    ],
-)
+@pytest.mark.parametrize("fast,slow", [
+    (charts.costs_by_category_spec, charts.costs_by_category_chart),
+    (charts.funding_split_spec, charts.funding_split_chart),
+])
 def test_fast_specs_of_an_empty_scenario_and_of_many_lines(fast, slow):
     for scenario in (empty_scenario(), many_lines(500)):
         evaluation = evaluate(scenario)
@@ -712,11 +591,8 @@ def test_simulateur_chart_specs_do_not_depend_on_the_figures(fast):
 def axis_ticks(svg: str) -> list[Decimal]:
     """The money axis's tick labels of a rendered chart (« 200 000 € »), as numbers."""
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
-    return [
-        Decimal(t.replace(NNBSP, "").replace(NBSP + "€", "").replace(",", "."))
-        for t in texts
-        if re.fullmatch(rf"[0-9{NNBSP}]+(,[0-9]+)?{NBSP}€", t)
-    ]
+    return [Decimal(t.replace(NNBSP, "").replace(NBSP + "€", "").replace(",", "."))
+            for t in texts if re.fullmatch(rf"[0-9{NNBSP}]+(,[0-9]+)?{NBSP}€", t)]
 
 
 def test_costs_chart_draws_the_categories_in_order_with_room_for_their_labels(snc):
@@ -724,9 +600,8 @@ def test_costs_chart_draws_the_categories_in_order_with_room_for_their_labels(sn
     svg = svg_of(charts.costs_by_category_spec(evaluation))
     present = [c for c in evaluation.by_category if c.lines]
     # the category names in the order they are drawn, top to bottom
-    drawn = [
-        t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if t in {c.label for c in present}
-    ]
+    drawn = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+             if t in {c.label for c in present}]
     assert drawn == [c.label for c in present]
     # the axis goes past the largest bar (its label fits), but not by more than the label room
     largest = max(c.ttc for c in present)

@@ -15,44 +15,19 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 BASE = ROOT / "tests" / "cases" / "_base.json"
 
-CONTRACT_KEYS = {
-    "status",
-    "total_cost_ttc",
-    "excluded_cost_ttc",
-    "eligible_base_ttc",
-    "requested_rate",
-    "potential_cofinancing_ttc",
-    "cofinancing_ttc",
-    "own_contribution_ttc",
-    "six_month_impact",
-    "first_impact_month",
-    "checks",
-    "reading",
-    "rules_version",
-    "by_category",
-    "monthly_schedule",
-}
-MONEY_KEYS = [
-    "total_cost_ttc",
-    "excluded_cost_ttc",
-    "eligible_base_ttc",
-    "potential_cofinancing_ttc",
-    "cofinancing_ttc",
-    "own_contribution_ttc",
-]
+CONTRACT_KEYS = {"status", "total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc",
+                 "requested_rate", "potential_cofinancing_ttc", "cofinancing_ttc",
+                 "own_contribution_ttc", "six_month_impact", "first_impact_month", "checks",
+                 "reading", "rules_version", "by_category", "monthly_schedule"}
+MONEY_KEYS = ["total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc",
+              "potential_cofinancing_ttc", "cofinancing_ttc", "own_contribution_ttc"]
 TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "guichet", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
+    return subprocess.run([sys.executable, "-m", "guichet", *args], input=stdin,
+                          capture_output=True, cwd=ROOT, env=env, timeout=60)
 
 
 def out(proc: subprocess.CompletedProcess) -> str:
@@ -78,7 +53,6 @@ def write(tmp_path: Path, data: dict | str | bytes, name: str = "scenario.json")
 
 
 # --- evaluation ---------------------------------------------------------------------------------
-
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
 def test_every_example_evaluates_with_exit_0(example: Path) -> None:
@@ -130,17 +104,9 @@ def test_text_output_is_french() -> None:
     proc = run("evaluate", str(EXAMPLES / "not-eligible-commercial-cloud.json"))
     assert proc.returncode == 0, err(proc)
     text = out(proc)
-    for words in (
-        "Statut : NON ÉLIGIBLE",
-        "Coût total TTC",
-        "Assiette éligible TTC",
-        "Cofinancement",
-        "Reste à la charge du porteur",
-        "Contrôles :",
-        "Conseil :",
-        "Source",
-        "Comment est-ce calculé ?",
-    ):
+    for words in ("Statut : NON ÉLIGIBLE", "Coût total TTC", "Assiette éligible TTC",
+                  "Cofinancement", "Reste à la charge du porteur", "Contrôles :", "Conseil :",
+                  "Source", "Comment est-ce calculé ?"):
         assert words in text, words
     assert "\u202f000,00\u00a0€" in text  # French money: 80 000,00 €
     assert "Traceback" not in text
@@ -155,32 +121,15 @@ def test_text_output_of_an_eligible_scenario() -> None:
 
 def test_reading_option_changes_the_reading() -> None:
     data = base_data()
-    data["cost_lines"].append(
-        {
-            "label": "Serveurs",
-            "category": "hardware",
-            "amount": "1000.00",
-            "basis": "ttc",
-            "start_month": 1,
-            "end_month": 1,
-        }
-    )
-    proc = run(
-        "evaluate",
-        "-",
-        "--format",
-        "json",
-        "--reading",
-        "eligible_base",
-        stdin=json.dumps(data).encode(),
-    )
+    data["cost_lines"].append({"label": "Serveurs", "category": "hardware", "amount": "1000.00",
+                               "basis": "ttc", "start_month": 1, "end_month": 1})
+    proc = run("evaluate", "-", "--format", "json", "--reading", "eligible_base",
+               stdin=json.dumps(data).encode())
     assert proc.returncode == 0, err(proc)
     result = json.loads(out(proc))
     assert result["reading"] == "eligible_base"
     assert result["project_size_ttc"] == "200000.00"  # the base, not the total 201 000.00
-    default = json.loads(
-        out(run("evaluate", "-", "--format", "json", stdin=json.dumps(data).encode()))
-    )
+    default = json.loads(out(run("evaluate", "-", "--format", "json", stdin=json.dumps(data).encode())))
     assert default["reading"] == "total_cost"
     assert default["project_size_ttc"] == "201000.00"
 
@@ -201,18 +150,8 @@ def test_schema_prints_a_json_schema() -> None:
     assert proc.returncode == 0, err(proc)
     schema = json.loads(out(proc))
     assert schema["type"] == "object"
-    for field in (
-        "schema_version",
-        "name",
-        "applicant",
-        "migration",
-        "extension",
-        "start_date",
-        "cost_lines",
-        "milestones",
-        "requested_rate",
-        "indicators",
-    ):
+    for field in ("schema_version", "name", "applicant", "migration", "extension", "start_date",
+                  "cost_lines", "milestones", "requested_rate", "indicators"):
         assert field in schema["properties"], field
     assert {"name", "applicant", "start_date"} <= set(schema["required"])
     text = json.dumps(schema)
@@ -222,10 +161,7 @@ def test_schema_prints_a_json_schema() -> None:
 
 # --- bad input: exit 2, one French message per problem naming the field, never a traceback ------
 
-
-def assert_bad_input(
-    proc: subprocess.CompletedProcess, *expected: str, count: int | None = None
-) -> list[str]:
+def assert_bad_input(proc: subprocess.CompletedProcess, *expected: str, count: int | None = None) -> list[str]:
     text = err(proc)
     assert proc.returncode == 2, (proc.returncode, text, out(proc))
     assert "Traceback" not in text
@@ -278,36 +214,26 @@ def test_non_numeric_amount(amount) -> None:
 def test_unknown_category_code_names_the_line() -> None:
     def change(d):
         d["cost_lines"] += [dict(d["cost_lines"][0]), dict(d["cost_lines"][0], category="catering")]
-
     proc = run("evaluate", "-", stdin=modified(change))
-    assert_bad_input(
-        proc, "cost_lines[2].category : valeur 'catering' inconnue", "external_services", count=1
-    )
+    assert_bad_input(proc, "cost_lines[2].category : valeur 'catering' inconnue", "external_services",
+                     count=1)
 
 
-@pytest.mark.parametrize(
-    "field,value,path",
-    [
-        ("applicant", {"kind": "municipality"}, "applicant.kind"),
-        ("migration", {"origin": "mainframe", "target": "pi"}, "migration.origin"),
-        ("migration", {"origin": "physical", "target": "aws"}, "migration.target"),
-        ("extension", {"clouds": ["azure"], "third_party_commitments": 1}, "extension.clouds[0]"),
-    ],
-)
+@pytest.mark.parametrize("field,value,path", [
+    ("applicant", {"kind": "municipality"}, "applicant.kind"),
+    ("migration", {"origin": "mainframe", "target": "pi"}, "migration.origin"),
+    ("migration", {"origin": "physical", "target": "aws"}, "migration.target"),
+    ("extension", {"clouds": ["azure"], "third_party_commitments": 1}, "extension.clouds[0]"),
+])
 def test_unknown_codes(field: str, value, path: str) -> None:
     proc = run("evaluate", "-", stdin=modified(lambda d: d.update({field: value})))
     assert_bad_input(proc, f"{path} : valeur", "inconnue", count=1)
 
 
 def test_end_month_before_start_month() -> None:
-    proc = run(
-        "evaluate",
-        "-",
-        stdin=modified(lambda d: d["cost_lines"][0].update(start_month=5, end_month=2)),
-    )
-    assert_bad_input(
-        proc, "cost_lines[0]", "le mois de fin (2) précède le mois de début (5)", count=1
-    )
+    proc = run("evaluate", "-", stdin=modified(
+        lambda d: d["cost_lines"][0].update(start_month=5, end_month=2)))
+    assert_bad_input(proc, "cost_lines[0]", "le mois de fin (2) précède le mois de début (5)", count=1)
 
 
 @pytest.mark.parametrize("rate", ["0.51", "0.500001", "1", "0", "-0.1"])
@@ -317,13 +243,8 @@ def test_rate_outside_the_cap(rate: str) -> None:
 
 
 def test_rate_of_exactly_50_percent_is_accepted() -> None:
-    proc = run(
-        "evaluate",
-        "-",
-        "--format",
-        "json",
-        stdin=modified(lambda d: d.update(requested_rate="0.50")),
-    )
+    proc = run("evaluate", "-", "--format", "json",
+               stdin=modified(lambda d: d.update(requested_rate="0.50")))
     assert proc.returncode == 0, err(proc)
 
 
@@ -354,16 +275,9 @@ def test_one_message_per_problem() -> None:
         d["cost_lines"].append(dict(d["cost_lines"][0], amount="1", category="catering"))
         d["requested_rate"] = "0.9"
         d["milestones"][0]["month"] = 0
-
     proc = run("evaluate", "-", stdin=modified(change))
-    assert_bad_input(
-        proc,
-        "cost_lines[0].amount",
-        "cost_lines[1].category",
-        "requested_rate",
-        "milestones[0].month",
-        count=4,
-    )
+    assert_bad_input(proc, "cost_lines[0].amount", "cost_lines[1].category", "requested_rate",
+                     "milestones[0].month", count=4)
 
 
 def test_missing_file(tmp_path: Path) -> None:

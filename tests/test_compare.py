@@ -12,14 +12,10 @@ def items(*ids):
 
 def test_table_has_one_column_per_scenario_with_the_engines_figures():
     table = comparison_table(items("migration-pi", "extension-nubo")).set_index("")
-    assert list(table.columns) == [
-        load_preset("migration-pi").name,
-        load_preset("extension-nubo").name,
-    ]
+    assert list(table.columns) == [load_preset("migration-pi").name, load_preset("extension-nubo").name]
     assert table.loc["Assiette éligible"].tolist() == [
         eur(evaluate(load_preset("migration-pi")).eligible_base_ttc),
-        eur(evaluate(load_preset("extension-nubo")).eligible_base_ttc),
-    ]
+        eur(evaluate(load_preset("extension-nubo")).eligible_base_ttc)]
     assert table.loc["Extension"].tolist() == ["—", "NUBO"]
 
 

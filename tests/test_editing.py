@@ -6,26 +6,14 @@ import pytest
 
 from guichet.io.loading import ScenarioError
 from guichet.session import changes
-from guichet.session.editing import (
-    apply_editor_delta,
-    lines_from_rows,
-    milestones_from_rows,
-    row_to_line,
-    rows_from_lines,
-)
+from guichet.session.editing import (apply_editor_delta, lines_from_rows, milestones_from_rows,
+                                     row_to_line, rows_from_lines)
 from guichet.session.presets import load_preset
 
 
 def row(**kw):
-    base = {
-        "label": "Prestation",
-        "category": "Prestations externes",
-        "amount": 1000.0,
-        "basis": "HT",
-        "vat": None,
-        "start": 1,
-        "end": 3,
-    }
+    base = {"label": "Prestation", "category": "Prestations externes", "amount": 1000.0,
+            "basis": "HT", "vat": None, "start": 1, "end": 3}
     base.update(kw)
     return base
 
@@ -72,11 +60,8 @@ def test_empty_label_takes_the_category_label():
 
 def test_delta_edits_deletes_and_adds_relative_to_the_base():
     base = [row(label="a"), row(label="b"), row(label="c")]
-    delta = {
-        "edited_rows": {2: {"amount": 5.0}},
-        "deleted_rows": [0],
-        "added_rows": [{"label": "d", "category": "Matériel"}],
-    }
+    delta = {"edited_rows": {2: {"amount": 5.0}}, "deleted_rows": [0],
+             "added_rows": [{"label": "d", "category": "Matériel"}]}
     rows = apply_editor_delta(base, delta)
     assert [r["label"] for r in rows] == ["b", "c", "d"]
     assert rows[1]["amount"] == 5.0
@@ -94,13 +79,11 @@ def test_a_second_edit_keeps_the_first():
 
 
 def test_milestones_need_a_month():
-    ms, incomplete = milestones_from_rows(
-        [
-            {"label": "Mise en production", "month": 4, "impact": True},
-            {"label": "Sans mois", "month": None, "impact": False},
-            {"label": None, "month": None, "impact": None},
-        ]
-    )
+    ms, incomplete = milestones_from_rows([
+        {"label": "Mise en production", "month": 4, "impact": True},
+        {"label": "Sans mois", "month": None, "impact": False},
+        {"label": None, "month": None, "impact": None},
+    ])
     assert [(m.label, m.month, m.impact) for m in ms] == [("Mise en production", 4, True)]
     assert [r.number for r in incomplete] == [2]
 

@@ -24,15 +24,8 @@ from guichet.cli import main
 from guichet.engine.evaluate import evaluate
 from guichet.engine.models import Extension
 from guichet.io import exports
-from guichet.io.exports import (
-    LINES_SHEET,
-    SUMMARY_SHEET,
-    export_csv,
-    export_markdown,
-    export_pdf,
-    export_xlsx,
-    neutralise,
-)
+from guichet.io.exports import (LINES_SHEET, SUMMARY_SHEET, export_csv, export_markdown, export_pdf,
+                                export_xlsx, neutralise)
 from guichet.io.imports import import_cost_lines
 from guichet.io.loading import load_scenario, scenario_from_data
 from guichet.present.formatting import escape_markdown
@@ -40,14 +33,8 @@ from guichet.present.formatting import escape_markdown
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 WHEN = dt.datetime(2027, 2, 1, 9, 5)
-MALICIOUS = [
-    '=HYPERLINK("http://evil.example","clic")',
-    "+cmd|' /C calc'!A0",
-    "@SUM(1+1)*cmd",
-    "-2+3",
-    "\t=1+1",
-    "\r=1+1",
-]
+MALICIOUS = ["=HYPERLINK(\"http://evil.example\",\"clic\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd",
+             "-2+3", "\t=1+1", "\r=1+1"]
 
 
 def load(path: Path):
@@ -62,55 +49,39 @@ def scenario_data(**over) -> dict:
         "start_date": "2027-01-04",
         "cost_lines": [],
         "milestones": [{"label": "Mise en production", "month": 4, "impact": True}],
-        "indicators": {
-            "annual_savings_ttc": "1000",
-            "agents_trained": 3,
-            "impact": [{"name": "RTO", "unit": "h", "baseline": "48", "target": "4"}],
-        },
+        "indicators": {"annual_savings_ttc": "1000", "agents_trained": 3,
+                       "impact": [{"name": "RTO", "unit": "h", "baseline": "48", "target": "4"}]},
     }
     data.update(over)
     return data
 
 
 def cl(label, category, amount, basis="ht", vat=None, start=1, end=3) -> dict:
-    d = {
-        "label": label,
-        "category": category,
-        "amount": amount,
-        "basis": basis,
-        "start_month": start,
-        "end_month": end,
-    }
+    d = {"label": label, "category": category, "amount": amount, "basis": basis,
+         "start_month": start, "end_month": end}
     if vat is not None:
         d["vat_rate"] = vat
     return d
 
 
 # odd cents, half-cent VAT, TTC lines whose HT is derived, VAT-free staff, a rate of 35 %
-TRICKY = scenario_from_data(
-    scenario_data(
-        name="Centimes délicats",
-        requested_rate="0.35",
-        cost_lines=[
-            cl("Prestation A", "external_services", "100000.01"),
-            cl("TVA réduite au demi-centime", "external_services", "1.00", vat="0.055"),
-            cl("Saisie TTC", "external_services", "100.02", basis="ttc"),
-            cl("Saisie TTC à 5,5 %", "training", "333.33", basis="ttc", vat="0.055"),
-            cl("Agents", "internal_staff", "12345.67"),
-            cl("Licences", "software", "999.99", start=2, end=2),
-            cl("Autres frais", "other", "0.07", basis="ttc"),
-        ],
-    )
-)
-INELIGIBLE = scenario_from_data(
-    scenario_data(name="Trop petit", cost_lines=[cl("Prestation", "external_services", "1000.00")])
-)
+TRICKY = scenario_from_data(scenario_data(
+    name="Centimes délicats", requested_rate="0.35",
+    cost_lines=[
+        cl("Prestation A", "external_services", "100000.01"),
+        cl("TVA réduite au demi-centime", "external_services", "1.00", vat="0.055"),
+        cl("Saisie TTC", "external_services", "100.02", basis="ttc"),
+        cl("Saisie TTC à 5,5 %", "training", "333.33", basis="ttc", vat="0.055"),
+        cl("Agents", "internal_staff", "12345.67"),
+        cl("Licences", "software", "999.99", start=2, end=2),
+        cl("Autres frais", "other", "0.07", basis="ttc"),
+    ]))
+INELIGIBLE = scenario_from_data(scenario_data(
+    name="Trop petit", cost_lines=[cl("Prestation", "external_services", "1000.00")]))
 EMPTY = scenario_from_data(scenario_data(name="Vide", milestones=[]))
 SCENARIOS = [pytest.param(load(p), id=p.stem) for p in EXAMPLES] + [
-    pytest.param(TRICKY, id="tricky"),
-    pytest.param(INELIGIBLE, id="ineligible"),
-    pytest.param(EMPTY, id="empty"),
-]
+    pytest.param(TRICKY, id="tricky"), pytest.param(INELIGIBLE, id="ineligible"),
+    pytest.param(EMPTY, id="empty")]
 
 
 # --- a tiny evaluator of the formulas the export writes ------------------------------------------
@@ -118,16 +89,13 @@ SCENARIOS = [pytest.param(load(p), id=p.stem) for p in EXAMPLES] + [
 # (optionally on another sheet), numbers and strings, #DIV/0!. Decimal arithmetic, like a
 # spreadsheet's « what you see » rounding.
 
-TOKEN = re.compile(
-    r"""\s*(?:
+TOKEN = re.compile(r"""\s*(?:
     (?P<str>"(?:[^"]|"")*")
   | (?P<ref>(?:'(?:[^']|'')+'!|[A-Za-z_][\w.]*!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)
   | (?P<func>[A-Z][A-Z0-9.]*)\(
   | (?P<num>\d+(?:\.\d+)?)
   | (?P<op><>|<=|>=|[-+*/=<>(),])
-)""",
-    re.X,
-)
+)""", re.X)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -231,9 +199,8 @@ class Evaluator:
                 a, b = (1, 0) if isinstance(left, str) else (0, 1)
             else:
                 a, b = _num(left), _num(right)
-            return {"=": a == b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[
-                op
-            ]
+            return {"=": a == b, "<>": a != b, "<": a < b, ">": a > b, "<=": a <= b,
+                    ">=": a >= b}[op]
         return left
 
     def additive(self):
@@ -301,11 +268,8 @@ class Evaluator:
         if len(coords) == 1:
             return self.value(sheet, *coords[0])
         (r1, c1), (r2, c2) = coords
-        return [
-            self.value(sheet, r, c)
-            for r in range(min(r1, r2), max(r1, r2) + 1)
-            for c in range(min(c1, c2), max(c1, c2) + 1)
-        ]
+        return [self.value(sheet, r, c) for r in range(min(r1, r2), max(r1, r2) + 1)
+                for c in range(min(c1, c2), max(c1, c2) + 1)]
 
     def call(self, name: str, args: list):
         if name == "IF":  # only the branch taken may fail, as in a spreadsheet
@@ -316,22 +280,16 @@ class Evaluator:
         if name == "SUM":
             total = Decimal(0)
             for a in args:
-                for v in a if isinstance(a, list) else [a]:
+                for v in (a if isinstance(a, list) else [a]):
                     if isinstance(v, Decimal):
                         total += v
             return total
         if name == "SUMIF":
             rng, criterion, sums = args
             assert len(rng) == len(sums)
-            return sum(
-                (
-                    v
-                    for k, v in zip(rng, sums, strict=True)
-                    if isinstance(v, Decimal)
-                    and str(k or "").casefold() == str(criterion).casefold()
-                ),
-                Decimal(0),
-            )
+            return sum((v for k, v in zip(rng, sums, strict=True)
+                        if isinstance(v, Decimal) and str(k or "").casefold()
+                        == str(criterion).casefold()), Decimal(0))
         if name in ("ROUND", "ROUNDDOWN", "ROUNDUP"):
             x, digits = _num(args[0]), int(_num(args[1]))
             q = Decimal(1).scaleb(-digits)
@@ -341,15 +299,11 @@ class Evaluator:
 
 
 def _summary_rows(ws) -> dict[str, int]:
-    return {
-        ws.cell(r, 1).value: r
-        for r in range(1, ws.max_row + 1)
-        if isinstance(ws.cell(r, 1).value, str)
-    }
+    return {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)
+            if isinstance(ws.cell(r, 1).value, str)}
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
-
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_xlsx_formulas_give_the_engine_figures(scenario):
@@ -412,10 +366,8 @@ def _check_indicator_rows(wb, e) -> None:
     assert (ws.cell(savings, 2).data_type == "f") == (e.annual_savings_source == "derived")
     source = ws.cell(rows["Origine des économies"], 3).value
     assert source == exports._cap(exports.SAVINGS_SOURCES[e.annual_savings_source])
-    assert (
-        ev.value(SUMMARY_SHEET, rows["Horizon des économies cumulées"], 2)
-        == e.savings_horizon_years
-    )
+    assert ev.value(SUMMARY_SHEET, rows["Horizon des économies cumulées"], 2) == \
+        e.savings_horizon_years
     expected = {
         "Retour sur investissement": e.payback_months,
         exports.horizon_savings_label(e): e.five_year_savings_ttc,
@@ -429,10 +381,8 @@ def _check_indicator_rows(wb, e) -> None:
         else:
             assert got == value and _num(ws.cell(r, 3).value) == value, label
     assert "ROUNDUP(" in ws.cell(rows["Retour sur investissement"], 2).value
-    for label, value in (
-        ("Agents formés", e.agents_trained),
-        ("Agents travaillant dans un contexte Cloud", e.agents_cloud_context),
-    ):
+    for label, value in (("Agents formés", e.agents_trained),
+                         ("Agents travaillant dans un contexte Cloud", e.agents_cloud_context)):
         cell = ws.cell(rows[label], 3)
         assert cell.value == (value if value is not None else "non renseigné"), label
 
@@ -462,18 +412,10 @@ def test_xlsx_other_sheets():
     assert any(e.reading_label in v for v in summary)
     assert "Oui (premier jalon d’impact au mois 4 ; horizon : mois 6)" in summary
     checks = wb["Contrôles"]
-    got = [
-        (
-            checks.cell(r, 1).value,
-            checks.cell(r, 3).value,
-            checks.cell(r, 4).value,
-            checks.cell(r, 7).value,
-        )
-        for r in range(2, 2 + len(e.checks))
-    ]
-    assert got == [
-        (exports.severity_word(c.severity), c.message, c.advice or "", c.source) for c in e.checks
-    ]
+    got = [(checks.cell(r, 1).value, checks.cell(r, 3).value, checks.cell(r, 4).value,
+            checks.cell(r, 7).value) for r in range(2, 2 + len(e.checks))]
+    assert got == [(exports.severity_word(c.severity), c.message, c.advice or "", c.source)
+                   for c in e.checks]
     assert {g[0] for g in got} <= {"Bloquant", "Réserve", "Information"}
     calendar = [c.value for row in wb["Calendrier"].iter_rows() for c in row if c.value]
     assert "M1" in calendar and "janvier 2027" in calendar
@@ -488,37 +430,25 @@ def test_xlsx_other_sheets():
 # --- indicators: savings, payback, agents, impact targets ----------------------------------------
 
 #: own contribution 61 500,01 € (a 50 % co-financing of 123 000,01 €, rounded down)
-SAVINGS_LINES = [
-    cl("Prestation", "external_services", "100000.01", basis="ttc"),
-    cl("Formation", "training", "23000.00", basis="ttc"),
-]
+SAVINGS_LINES = [cl("Prestation", "external_services", "100000.01", basis="ttc"),
+                 cl("Formation", "training", "23000.00", basis="ttc")]
 
 
 def savings_scenario(**indicators):
-    return scenario_from_data(
-        scenario_data(name="Économies", cost_lines=SAVINGS_LINES, indicators=indicators)
-    )
+    return scenario_from_data(scenario_data(name="Économies", cost_lines=SAVINGS_LINES,
+                                            indicators=indicators))
 
 
 SAVINGS_CASES = {
-    "derived": dict(
-        current_annual_run_cost_ttc="90000",
-        target_annual_run_cost_ttc="50000",
-        agents_trained=4,
-        agents_cloud_context=9,
-    ),
-    "derived-odd-cents": dict(
-        current_annual_run_cost_ttc="90000.005", target_annual_run_cost_ttc="1.1234"
-    ),
-    "derived-negative": dict(
-        current_annual_run_cost_ttc="50000", target_annual_run_cost_ttc="90000.50"
-    ),
+    "derived": dict(current_annual_run_cost_ttc="90000", target_annual_run_cost_ttc="50000",
+                    agents_trained=4, agents_cloud_context=9),
+    "derived-odd-cents": dict(current_annual_run_cost_ttc="90000.005",
+                              target_annual_run_cost_ttc="1.1234"),
+    "derived-negative": dict(current_annual_run_cost_ttc="50000",
+                             target_annual_run_cost_ttc="90000.50"),
     "derived-zero": dict(current_annual_run_cost_ttc="50000", target_annual_run_cost_ttc="50000"),
-    "declared-wins": dict(
-        annual_savings_ttc="12345.67",
-        current_annual_run_cost_ttc="90000",
-        target_annual_run_cost_ttc="50000",
-    ),
+    "declared-wins": dict(annual_savings_ttc="12345.67", current_annual_run_cost_ttc="90000",
+                          target_annual_run_cost_ttc="50000"),
     "declared-rounds-up": dict(annual_savings_ttc="41999"),
     "declared-negative": dict(annual_savings_ttc="-1000"),
     "none": dict(agents_trained=0),
@@ -537,10 +467,8 @@ def test_xlsx_savings_formulas_give_the_engine_figures(case):
     savings, payback = rows["Économies annuelles induites TTC"], rows["Retour sur investissement"]
     if case == "derived":
         assert e.annual_savings_ttc == Decimal("40000") and e.payback_months == 19
-        assert ws.cell(savings, 2).value == (
-            f"=B{rows['Coût annuel de fonctionnement actuel TTC']}"
-            f"-B{rows['Coût annuel de fonctionnement visé TTC']}"
-        )
+        assert ws.cell(savings, 2).value == (f"=B{rows['Coût annuel de fonctionnement actuel TTC']}"
+                                             f"-B{rows['Coût annuel de fonctionnement visé TTC']}")
         assert ws.cell(rows["Agents formés"], 2).value == 4
     if case == "derived-negative":
         assert e.annual_savings_ttc < 0 and e.payback_months is None
@@ -553,9 +481,8 @@ def test_xlsx_savings_formulas_give_the_engine_figures(case):
     ws.cell(savings, 2).value = 61500.01
     ev = Evaluator(wb)
     assert ev.value(SUMMARY_SHEET, payback, 2) == 12
-    assert ev.value(SUMMARY_SHEET, rows[exports.horizon_savings_label(e)], 2) == Decimal(
-        "307500.05"
-    )
+    assert ev.value(SUMMARY_SHEET, rows[exports.horizon_savings_label(e)], 2) == \
+        Decimal("307500.05")
 
 
 def test_xlsx_payback_is_zero_without_own_contribution():
@@ -566,12 +493,8 @@ def test_xlsx_payback_is_zero_without_own_contribution():
 
 
 IMPACT = [
-    {
-        "name": "Fréquence des déploiements en production",
-        "preset": "deployment_frequency",
-        "baseline": "0.1",
-        "targets": [{"month": 12, "value": "40"}, {"month": 3, "value": "1"}],
-    },
+    {"name": "Fréquence des déploiements en production", "preset": "deployment_frequency",
+     "baseline": "0.1", "targets": [{"month": 12, "value": "40"}, {"month": 3, "value": "1"}]},
     {"name": "Utilisateurs", "unit": "comptes", "targets": [{"month": 18, "value": "120"}]},
     {"name": "RTO", "unit": "h", "baseline": "48", "target": "4"},  # first form: no month
     {"name": "Taux de réussite des changements", "baseline": "70"},
@@ -583,12 +506,8 @@ def _sheet_rows(ws) -> list[list]:
 
 
 def test_xlsx_indicators_sheet_lists_every_dated_target_and_band():
-    s = savings_scenario(
-        current_annual_run_cost_ttc="90000",
-        target_annual_run_cost_ttc="50000",
-        agents_trained=4,
-        impact=IMPACT,
-    )
+    s = savings_scenario(current_annual_run_cost_ttc="90000", target_annual_run_cost_ttc="50000",
+                         agents_trained=4, impact=IMPACT)
     e = evaluate(s)
     ws = load_workbook(io.BytesIO(export_xlsx(s, e, exported_at=WHEN)))["Indicateurs"]
     rows = _sheet_rows(ws)
@@ -599,75 +518,34 @@ def test_xlsx_indicators_sheet_lists_every_dated_target_and_band():
     assert _num(mandatory["Économies cumulées sur 5 ans TTC"]) == e.five_year_savings_ttc
     assert mandatory["Agents formés"] == 4
     assert mandatory["Agents travaillant dans un contexte Cloud"] == "—"
-    header = rows.index(
-        [
-            "Indicateur",
-            "Unité",
-            "Point",
-            "Mois du projet",
-            "Mois calendaire",
-            "Valeur",
-            "Bande DORA",
-        ]
-    )
-    impact = [r[:7] for r in rows[header + 1 :] if r[2] in ("Mesure actuelle", "Cible")]
+    header = rows.index(["Indicateur", "Unité", "Point", "Mois du projet", "Mois calendaire",
+                         "Valeur", "Bande DORA"])
+    impact = [r[:7] for r in rows[header + 1:] if r[2] in ("Mesure actuelle", "Cible")]
 
     def n(v):
         return _num(v) if isinstance(v, (int, float)) else v
 
     got = [(r[0], r[1], r[2], r[3], r[4], n(r[5]), r[6]) for r in impact]
     assert got == [
-        (
-            "Fréquence des déploiements en production",
-            "déploiements par mois",
-            "Mesure actuelle",
-            "aujourd’hui",
-            "—",
-            Decimal("0.1"),
-            "Faible",
-        ),
-        (
-            "Fréquence des déploiements en production",
-            "déploiements par mois",
-            "Cible",
-            3,
-            "mars 2027",
-            1,
-            "Élevée",
-        ),
-        (
-            "Fréquence des déploiements en production",
-            "déploiements par mois",
-            "Cible",
-            12,
-            "décembre 2027",
-            40,
-            "Élite",
-        ),
+        ("Fréquence des déploiements en production", "déploiements par mois", "Mesure actuelle",
+         "aujourd’hui", "—", Decimal("0.1"), "Faible"),
+        ("Fréquence des déploiements en production", "déploiements par mois", "Cible", 3,
+         "mars 2027", 1, "Élevée"),
+        ("Fréquence des déploiements en production", "déploiements par mois", "Cible", 12,
+         "décembre 2027", 40, "Élite"),
         ("Utilisateurs", "comptes", "Mesure actuelle", "aujourd’hui", "—", "—", "—"),
         ("Utilisateurs", "comptes", "Cible", 18, "juin 2028", 120, "—"),
         ("RTO", "h", "Mesure actuelle", "aujourd’hui", "—", 48, "—"),
         ("RTO", "h", "Cible", "non datée", "—", 4, "—"),
-        (
-            "Taux de réussite des changements",
-            "%",
-            "Mesure actuelle",
-            "aujourd’hui",
-            "—",
-            70,
-            "Élevée, moyenne ou faible",
-        ),
+        ("Taux de réussite des changements", "%", "Mesure actuelle", "aujourd’hui", "—", 70,
+         "Élevée, moyenne ou faible"),
         ("Taux de réussite des changements", "%", "Cible", "—", "—", "non renseignée", "—"),
     ]
     # the same as the engine, target by target
-    engine = [
-        (r.name, t.month, t.value, t.band or "—") for r in e.impact_indicators for t in r.targets
-    ]
-    assert [
-        (g[0], g[3] if g[3] != "non datée" else 0, g[5], g[6])
-        for g in got
-        if g[2] == "Cible" and g[5] != "non renseignée"
-    ] == engine
+    engine = [(r.name, t.month, t.value, t.band or "—") for r in e.impact_indicators
+              for t in r.targets]
+    assert [(g[0], g[3] if g[3] != "non datée" else 0, g[5], g[6]) for g in got
+            if g[2] == "Cible" and g[5] != "non renseignée"] == engine
     texts = [str(v) for r in rows for v in r if v]
     assert any("DORA" in t and "pas des règles du guichet" in t for t in texts)
 
@@ -680,48 +558,34 @@ def test_xlsx_indicators_sheet_without_indicators():
     assert mandatory["Économies annuelles induites TTC"] == "—"
     assert mandatory["Retour sur investissement"] == "—"
     assert mandatory["Agents formés"] == "—"
-    assert ["Aucun indicateur d’impact saisi."] == [
-        r[0] for r in rows if r[0] == "Aucun indicateur d’impact saisi."
-    ]
+    assert ["Aucun indicateur d’impact saisi."] == [r[0] for r in rows
+                                                    if r[0] == "Aucun indicateur d’impact saisi."]
 
 
 def test_markdown_indicators_section():
     s = load(ROOT / "examples" / "migration-pi.json")
     md = export_markdown(s, evaluate(s), exported_at=WHEN)
-    section = md[md.index("## Indicateurs") :]
-    assert (
-        "- Économies annuelles induites TTC : 42\u202f000,00\u00a0€ par an (déclarées par le "
-        "porteur)" in section
-    )
-    assert (
-        "- Retour sur investissement : 36 mois d’économies pour couvrir le reste à charge "
-        "(126\u202f000,00\u00a0€)" in section
-    )
+    section = md[md.index("## Indicateurs"):]
+    assert "- Économies annuelles induites TTC : 42\u202f000,00\u00a0€ par an (déclarées par le " \
+           "porteur)" in section
+    assert "- Retour sur investissement : 36 mois d’économies pour couvrir le reste à charge " \
+           "(126\u202f000,00\u00a0€)" in section
     assert "  - Calcul : 126\u202f000,00\u00a0€ × 12 ÷ 42\u202f000,00\u00a0€ = 36 mois" in section
     assert "- Économies cumulées sur 5 ans TTC : 210\u202f000,00\u00a0€" in section
     assert "- Agents formés : 12" in section
     assert "- Agents travaillant dans un contexte Cloud : non renseigné" in section
-    assert (
-        "| Fréquence des déploiements en production | déploiements par mois | Mesure actuelle | "
-        "aujourd’hui | 1 | Élevée |"
-    ) in section
-    assert (
-        "| Temps de restauration sur incident \\(RTO\\) | heures | Cible | M9 (septembre "
-        "2027) | 4 | Élevée |"
-    ) in section
+    assert ("| Fréquence des déploiements en production | déploiements par mois | Mesure actuelle | "
+            "aujourd’hui | 1 | Élevée |") in section
+    assert ("| Temps de restauration sur incident \\(RTO\\) | heures | Cible | M9 (septembre "
+            "2027) | 4 | Élevée |") in section
 
 
 def test_markdown_indicators_derived_negative_and_missing():
-    s = savings_scenario(
-        current_annual_run_cost_ttc="50000",
-        target_annual_run_cost_ttc="90000.50",
-        impact=[{"name": "[x](http://evil.example)", "baseline": "1"}],
-    )
+    s = savings_scenario(current_annual_run_cost_ttc="50000", target_annual_run_cost_ttc="90000.50",
+                         impact=[{"name": "[x](http://evil.example)", "baseline": "1"}])
     md = export_markdown(s, evaluate(s))
-    assert (
-        "- Économies annuelles induites TTC : -40\u202f000,50\u00a0€ par an (coût annuel de "
-        "fonctionnement : actuel 50\u202f000,00\u00a0€ − visé 90\u202f000,50\u00a0€)"
-    ) in md
+    assert ("- Économies annuelles induites TTC : -40\u202f000,50\u00a0€ par an (coût annuel de "
+            "fonctionnement : actuel 50\u202f000,00\u00a0€ − visé 90\u202f000,50\u00a0€)") in md
     assert "- Retour sur investissement : — (pas d’économies annuelles positives)" in md
     assert "- Économies cumulées sur 5 ans TTC : -200\u202f002,50\u00a0€" in md
     assert "- Agents formés : non renseigné" in md
@@ -734,12 +598,8 @@ def test_markdown_indicators_derived_negative_and_missing():
 
 
 def test_csv_stays_cost_lines_only():
-    s = savings_scenario(
-        current_annual_run_cost_ttc="90000",
-        target_annual_run_cost_ttc="50000",
-        agents_trained=4,
-        impact=IMPACT,
-    )
+    s = savings_scenario(current_annual_run_cost_ttc="90000", target_annual_run_cost_ttc="50000",
+                         agents_trained=4, impact=IMPACT)
     text = export_csv(s, evaluate(s)).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert rows[0] == list(exports.LINE_COLUMNS) and len(rows) == 1 + len(SAVINGS_LINES)
@@ -748,17 +608,14 @@ def test_csv_stays_cost_lines_only():
 
 # --- formula injection ----------------------------------------------------------------------------
 
-
 def _malicious_scenario():
-    return scenario_from_data(
-        scenario_data(
-            name='=HYPERLINK("http://evil.example")',
-            applicant={"name": "@SUM(A1)", "kind": "state_administration"},
-            cost_lines=[cl(label, "external_services", "60000") for label in MALICIOUS],
-            milestones=[{"label": "+cmd", "month": 2, "impact": True}],
-            indicators={"impact": [{"name": "-2+3", "unit": "=1", "baseline": "1", "target": "2"}]},
-        )
-    )
+    return scenario_from_data(scenario_data(
+        name="=HYPERLINK(\"http://evil.example\")",
+        applicant={"name": "@SUM(A1)", "kind": "state_administration"},
+        cost_lines=[cl(label, "external_services", "60000") for label in MALICIOUS],
+        milestones=[{"label": "+cmd", "month": 2, "impact": True}],
+        indicators={"impact": [{"name": "-2+3", "unit": "=1", "baseline": "1", "target": "2"}]},
+    ))
 
 
 def test_neutralise():
@@ -790,7 +647,7 @@ def test_malicious_labels_are_text_cells_in_xlsx():
         assert cell.value == text  # kept as typed…
         assert cell.data_type == "s"  # …as text, never a formula
         assert cell.quotePrefix
-    user_texts = {'=HYPERLINK("http://evil.example")', "+cmd", "-2+3", "=1"}
+    user_texts = {"=HYPERLINK(\"http://evil.example\")", "+cmd", "-2+3", "=1"}
     seen = set()
     for ws in wb:
         for row in ws.iter_rows():
@@ -807,12 +664,9 @@ def test_malicious_labels_are_text_cells_in_xlsx():
 
 
 def test_malicious_text_is_inert_in_markdown():
-    s = scenario_from_data(
-        scenario_data(
-            name="[clic](http://evil.example) <script>",
-            cost_lines=[cl("| col | ![img](x)", "external_services", "60000")],
-        )
-    )
+    s = scenario_from_data(scenario_data(
+        name="[clic](http://evil.example) <script>",
+        cost_lines=[cl("| col | ![img](x)", "external_services", "60000")]))
     md = export_markdown(s, evaluate(s))
     assert "](http" not in md.replace("\\](http", "") and "<script>" not in md
     assert "\\| col \\|" in md
@@ -820,38 +674,11 @@ def test_malicious_text_is_inert_in_markdown():
 
 #: Text a spreadsheet may read as a formula although it does not start with « = + - @ »: the
 #: fullwidth and small forms, and a formula after spaces or invisible characters.
-LOOKALIKES = [
-    '＝HYPERLINK("http://evil.example")',
-    "＋cmd",
-    "－2+3",
-    "＠SUM(A1)",
-    "﹦1+1",
-    "﹢1",
-    "﹣1",
-    "﹫x",
-    "\u200b=1+1",
-    "\u200c+1",
-    "\u200d-1",
-    "\u2060@SUM(A1)",
-    "\ufeff=1+1",
-    "\u200b\ufeff＝1",
-    "\u3000=1",
-    "  +1",
-    "\u00a0\u200b =1",
-]
-NOT_FORMULAS = [
-    "Prestation",
-    "1 = 1",
-    "e-mail",
-    "R&D",
-    "a@b.fr",
-    "— tiret",
-    "¨=1",
-    "'=1",
-    "\u200bPrestation",
-    "（=1）",
-    "",
-]
+LOOKALIKES = ["＝HYPERLINK(\"http://evil.example\")", "＋cmd", "－2+3", "＠SUM(A1)", "﹦1+1", "﹢1",
+              "﹣1", "﹫x", "\u200b=1+1", "\u200c+1", "\u200d-1", "\u2060@SUM(A1)", "\ufeff=1+1",
+              "\u200b\ufeff＝1", "\u3000=1", "  +1", "\u00a0\u200b =1"]
+NOT_FORMULAS = ["Prestation", "1 = 1", "e-mail", "R&D", "a@b.fr", "— tiret", "¨=1", "'=1",
+                "\u200bPrestation", "（=1）", ""]
 
 
 def test_neutralise_sees_through_look_alikes_and_invisible_characters():
@@ -864,28 +691,18 @@ def test_neutralise_sees_through_look_alikes_and_invisible_characters():
 
 
 def _lookalike_scenario():
-    return scenario_from_data(
-        scenario_data(
-            name=LOOKALIKES[0],
-            applicant={"name": LOOKALIKES[1], "kind": "state_administration"},
-            cost_lines=[cl(label, "external_services", "60000") for label in LOOKALIKES],
-            milestones=[{"label": LOOKALIKES[3], "month": 2, "impact": True}],
-            indicators={
-                "impact": [
-                    {"name": LOOKALIKES[8], "unit": LOOKALIKES[2], "baseline": "1", "target": "2"}
-                ]
-            },
-        )
-    )
+    return scenario_from_data(scenario_data(
+        name=LOOKALIKES[0], applicant={"name": LOOKALIKES[1], "kind": "state_administration"},
+        cost_lines=[cl(label, "external_services", "60000") for label in LOOKALIKES],
+        milestones=[{"label": LOOKALIKES[3], "month": 2, "impact": True}],
+        indicators={"impact": [{"name": LOOKALIKES[8], "unit": LOOKALIKES[2], "baseline": "1",
+                                "target": "2"}]}))
 
 
 def test_look_alike_formulas_are_neutralised_in_csv():
     s = _lookalike_scenario()
-    rows = list(
-        csv.reader(
-            io.StringIO(export_csv(s, evaluate(s)).decode("utf-8-sig"), newline=""), delimiter=";"
-        )
-    )
+    rows = list(csv.reader(io.StringIO(export_csv(s, evaluate(s)).decode("utf-8-sig"),
+                                       newline=""), delimiter=";"))
     assert [r[0] for r in rows[1:]] == ["'" + ln.label for ln in s.cost_lines]
     for row in rows[1:]:
         assert not any(exports.looks_like_formula(cell) for cell in row)
@@ -903,14 +720,8 @@ def test_look_alike_formulas_keep_the_quote_prefix_in_xlsx():
 
 #: What the export's own formulas are made of: these functions, and these texts.
 EXPORT_FUNCTIONS = {"SUM", "SUMIF", "ROUND", "ROUNDDOWN", "ROUNDUP", "IF"}
-EXPORT_STRINGS = {
-    "HT",
-    "—",
-    exports.OUT_OF_BASE,
-    exports.labels.STATUSES["ineligible"],
-    exports.labels.CATEGORIES["training"],
-    "",
-}
+EXPORT_STRINGS = {"HT", "—", exports.OUT_OF_BASE, exports.labels.STATUSES["ineligible"],
+                  exports.labels.CATEGORIES["training"], ""}
 
 
 def _no_user_formula(wb) -> None:
@@ -935,17 +746,12 @@ def test_text_that_xml_cannot_hold_does_not_break_the_exports(tmp_path):
     # characters the scenario format refuses, forced in: the writers must be safe on their own
     bad = "Nom\x01\x0b\x1f\ufffe\uffff fin"
     surrogate = "\ud800"
-    s = s.model_copy(
-        update={
-            "name": bad,
-            "applicant": s.applicant.model_copy(update={"name": "\x00DNUM"}),
-            "cost_lines": [
-                ln.model_copy(update={"label": f"\x08{ln.label}\x7f"}) for ln in s.cost_lines
-            ],
-            "milestones": [m.model_copy(update={"label": "\x0c" + m.label}) for m in s.milestones],
-            "migration": s.migration.model_copy(update={"applications": [f"app{surrogate}"]}),
-        }
-    )
+    s = s.model_copy(update={
+        "name": bad, "applicant": s.applicant.model_copy(update={"name": "\x00DNUM"}),
+        "cost_lines": [ln.model_copy(update={"label": f"\x08{ln.label}\x7f"})
+                       for ln in s.cost_lines],
+        "milestones": [m.model_copy(update={"label": "\x0c" + m.label}) for m in s.milestones],
+        "migration": s.migration.model_copy(update={"applications": [f"app{surrogate}"]})})
     e = evaluate(s)
     wb = load_workbook(io.BytesIO(export_xlsx(s, e, exported_at=WHEN)))
     assert wb[SUMMARY_SHEET].cell(2, 1).value == "Nom\ufffd\ufffd\ufffd\ufffd\ufffd fin"
@@ -978,21 +784,14 @@ def test_markdown_shows_user_text_as_typed_and_on_its_line():
     s = load(ROOT / "examples" / "migration-pi.json")
     # \r and U+2028 forced in (the scenario format turns them into spaces)
     first, second, *rest = s.cost_lines
-    s = s.model_copy(
-        update={
-            "name": "Nom\r===",
-            "cost_lines": [
-                first.model_copy(update={"label": "a\u2028b|c"}),
-                second.model_copy(update={"label": "R&amp;D"}),
-                *rest,
-            ],
-        }
-    )
+    s = s.model_copy(update={"name": "Nom\r===", "cost_lines": [
+        first.model_copy(update={"label": "a\u2028b|c"}),
+        second.model_copy(update={"label": "R&amp;D"}), *rest]})
     md = export_markdown(s, evaluate(s))
     lines = md.splitlines()  # (str.splitlines breaks at \r, \v, \f, U+0085, U+2028, U+2029)
     assert lines[:2] == ["# Nom ===", ""]  # a heading on one line, never a setext underline
     header = lines.index("| Libellé | Catégorie | Saisi | HT | TVA | TTC | Assiette | Mois |")
-    rows = lines[header + 2 : header + 2 + len(s.cost_lines)]
+    rows = lines[header + 2:header + 2 + len(s.cost_lines)]
     assert [len(_md_cells(r)) for r in rows] == [8] * len(s.cost_lines)
     assert [_shown(_md_cells(r)[0]) for r in rows[:2]] == ["a b|c", "R&amp;D"]
     assert "R&amp;D" not in md  # never decoded to « R&D » by a reader
@@ -1001,35 +800,25 @@ def test_markdown_shows_user_text_as_typed_and_on_its_line():
 def test_markdown_escapes_every_user_text():
     marker = "R&amp;D\r|*x*"
     s = load(ROOT / "examples" / "migration-pi.json")
-    s = s.model_copy(
-        update={
-            "name": marker,
-            "applicant": s.applicant.model_copy(update={"name": marker}),
-            "migration": s.migration.model_copy(update={"applications": [marker, marker]}),
-            "extension": Extension(
-                clouds=["pi"], services=["KMS"], third_party_commitments=1
-            ).model_copy(update={"services": [marker]}),
-            "cost_lines": [ln.model_copy(update={"label": marker}) for ln in s.cost_lines],
-            "milestones": [m.model_copy(update={"label": marker}) for m in s.milestones],
-            "indicators": s.indicators.model_copy(
-                update={
-                    "impact": [
-                        i.model_copy(update={"name": marker, "unit": marker})
-                        for i in s.indicators.impact
-                    ]
-                }
-            ),
-        }
-    )
+    s = s.model_copy(update={
+        "name": marker, "applicant": s.applicant.model_copy(update={"name": marker}),
+        "migration": s.migration.model_copy(update={"applications": [marker, marker]}),
+        "extension": Extension(clouds=["pi"], services=["KMS"], third_party_commitments=1)
+        .model_copy(update={"services": [marker]}),
+        "cost_lines": [ln.model_copy(update={"label": marker}) for ln in s.cost_lines],
+        "milestones": [m.model_copy(update={"label": marker}) for m in s.milestones],
+        "indicators": s.indicators.model_copy(update={"impact": [
+            i.model_copy(update={"name": marker, "unit": marker})
+            for i in s.indicators.impact]})})
     md = export_markdown(s, evaluate(s))
     assert "\r" not in md and not re.search(r"(?<!\\)[&*|]amp|(?<!\\)\*x", md)
     escaped = escape_markdown(marker)
     points = sum(1 + max(len(i.targets), 1) for i in s.indicators.impact)
-    assert md.count(escaped) == (1 + 1 + 2 + 1 + len(s.cost_lines) + len(s.milestones) + 2 * points)
+    assert md.count(escaped) == (1 + 1 + 2 + 1 + len(s.cost_lines) + len(s.milestones)
+                                 + 2 * points)
 
 
 # --- CSV and Markdown -----------------------------------------------------------------------------
-
 
 def test_csv_for_excel_fr():
     s = TRICKY
@@ -1043,9 +832,7 @@ def test_csv_for_excel_fr():
     assert len(rows) == 1 + len(e.lines)
     first = dict(zip(rows[0], rows[1], strict=True))
     assert first["Montant saisi"] == "100000,01" and first["Montant TTC"] == "120000,01"
-    assert (
-        first["Taux de TVA"] == "20 %" and first["Base"] == "HT" and first["Assiette"] == "Éligible"
-    )
+    assert first["Taux de TVA"] == "20 %" and first["Base"] == "HT" and first["Assiette"] == "Éligible"
     half = dict(zip(rows[0], rows[2], strict=True))
     assert half["Taux de TVA"] == "5,5 %" and half["Montant TTC"] == "1,06"
     assert not any("." in r[3] for r in rows[1:])  # decimal comma everywhere
@@ -1073,7 +860,6 @@ def test_markdown_lists_at_most_the_cap_of_lines(monkeypatch):
 
 # --- PDF ------------------------------------------------------------------------------------------
 
-
 def _pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
 
@@ -1089,30 +875,18 @@ def _text(pdf: bytes, tmp_path: Path) -> str | None:
 
 def _heavy_scenario():
     """Every kind of check and 45 lines: the PDF must still fit on two pages."""
-    lines = [
-        cl(
-            f"Ligne {i} — prestation d’intégration n° {i}",
-            cat,
-            "20000.00",
-            start=1 + i % 12,
-            end=12 + i % 30,
-        )
-        for i, cat in enumerate(
-            ["external_services", "training", "other", "hardware", "internal_staff"] * 9
-        )
-    ]
-    return scenario_from_data(
-        scenario_data(
-            name="Très long nom de scénario pour vérifier que le titre passe sur deux lignes sans "
-            "déborder de la page A4 imprimée",
-            applicant={"kind": "other"},
-            migration={"origin": "trusted_cloud", "target": "other", "applications": ["A", "B"]},
-            extension={"clouds": ["pi", "nubo"], "services": ["KMS"], "third_party_commitments": 0},
-            cost_lines=lines,
-            milestones=[{"label": "Fin", "month": 20, "impact": True}],
-            indicators={},
-        )
-    )
+    lines = [cl(f"Ligne {i} — prestation d’intégration n° {i}", cat, "20000.00", start=1 + i % 12,
+                end=12 + i % 30)
+             for i, cat in enumerate(["external_services", "training", "other", "hardware",
+                                      "internal_staff"] * 9)]
+    return scenario_from_data(scenario_data(
+        name="Très long nom de scénario pour vérifier que le titre passe sur deux lignes sans "
+             "déborder de la page A4 imprimée",
+        applicant={"kind": "other"},
+        migration={"origin": "trusted_cloud", "target": "other", "applications": ["A", "B"]},
+        extension={"clouds": ["pi", "nubo"], "services": ["KMS"], "third_party_commitments": 0},
+        cost_lines=lines, milestones=[{"label": "Fin", "month": 20, "impact": True}],
+        indicators={}))
 
 
 def _page_text(pdf: bytes, tmp_path: Path, first: int, last: int | None = None) -> str | None:
@@ -1122,11 +896,8 @@ def _page_text(pdf: bytes, tmp_path: Path, first: int, last: int | None = None) 
         return None
     path = tmp_path / "p.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(
-        ["pdftotext", "-f", str(first), "-l", str(last or first), "-layout", str(path), "-"],
-        capture_output=True,
-        check=True,
-    )
+    out = subprocess.run(["pdftotext", "-f", str(first), "-l", str(last or first), "-layout",
+                          str(path), "-"], capture_output=True, check=True)
     return " ".join(out.stdout.decode("utf-8").split())
 
 
@@ -1142,12 +913,8 @@ def _summary_is_on_page_one(pdf: bytes, e, tmp_path: Path) -> str | None:
         return None
     assert f"Statut : {e.status_label}" in page1
     assert "Chiffres clés" in page1
-    for figure in (
-        e.total_cost_ttc,
-        e.eligible_base_ttc,
-        e.cofinancing_ttc,
-        e.own_contribution_ttc,
-    ):
+    for figure in (e.total_cost_ttc, e.eligible_base_ttc, e.cofinancing_ttc,
+                   e.own_contribution_ttc):
         assert _words(exports.eur(figure)) in page1, figure
     assert "Impact réel en moins de 6 mois : " + _words(exports.six_month_text(e))[:40] in page1
     assert "Points bloquants" in page1
@@ -1155,14 +922,13 @@ def _summary_is_on_page_one(pdf: bytes, e, tmp_path: Path) -> str | None:
     if not blocking:
         assert "Aucun point bloquant." in page1
     shown = [c for c in blocking if _words(c.message)[:40] in page1]
-    assert shown == blocking[: len(shown)] and shown or not blocking
+    assert shown == blocking[:len(shown)] and shown or not blocking
     if len(shown) < len(blocking):
         assert f"… et {len(blocking) - len(shown)} autre(s) point(s) bloquant(s)" in page1
     assert "Annexe 1 — Contrôles" not in page1
     assert _page_text(pdf, tmp_path, 2).startswith(
         "Simulation — Guichet de financement : Adoption du Cloud de confiance (DINUM, FTAP) "
-        "Annexe 1 — Contrôles"
-    )
+        "Annexe 1 — Contrôles")
     return page1
 
 
@@ -1182,7 +948,7 @@ def test_pdf_summary_page_then_annexes(scenario, tmp_path, request):
     assert "Règles 2023-03-10.1" in flat and "1er février 2027" in flat
     assert "Annexe 2 — Indicateurs" in flat
     assert " ".join(exports.eur(e.total_cost_ttc).split()) in flat  # « € », U+202F drawn
-    annexes = flat[flat.index("Annexe 1 — Contrôles") :]
+    annexes = flat[flat.index("Annexe 1 — Contrôles"):]
     for c in e.checks:  # every check, with its advice, in annex 1
         assert " ".join(c.message.split())[:40] in annexes
     assert "Retour sur investissement" in annexes
@@ -1197,36 +963,19 @@ CJK = "雲への移行計画と予算の説明文" * 25  # 350 characters
 def _hostile_scenario(indicators: int = 20, label: str = CJK[:300]):
     """Every text at its longest in Chinese/Japanese (no spaces to break lines at), 20 impact
     indicators with 10 dated targets each, 300 lines, 200 milestones, every kind of check."""
-    return scenario_from_data(
-        scenario_data(
-            name=label,
-            applicant={"name": label, "kind": "other"},
-            migration={"origin": "trusted_cloud", "target": "other", "applications": [label] * 40},
-            extension={
-                "clouds": ["pi", "nubo"],
-                "services": [label] * 40,
-                "third_party_commitments": 0,
-            },
-            cost_lines=[
-                cl(label, cat, "999999999.99", start=1 + i % 100, end=120)
-                for i, cat in enumerate(["external_services", "training", "other", "hardware"] * 75)
-            ],
-            milestones=[
-                {"label": label, "month": 1 + i % 120, "impact": False} for i in range(200)
-            ],
-            indicators={
-                "impact": [
-                    {
-                        "name": label,
-                        "unit": label,
-                        "baseline": "-999999999.5",
-                        "targets": [{"month": 1 + j, "value": str(10**j)} for j in range(10)],
-                    }
-                    for _ in range(indicators)
-                ]
-            },
-        )
-    )
+    return scenario_from_data(scenario_data(
+        name=label, applicant={"name": label, "kind": "other"},
+        migration={"origin": "trusted_cloud", "target": "other", "applications": [label] * 40},
+        extension={"clouds": ["pi", "nubo"], "services": [label] * 40,
+                   "third_party_commitments": 0},
+        cost_lines=[cl(label, cat, "999999999.99", start=1 + i % 100, end=120)
+                    for i, cat in enumerate(["external_services", "training", "other",
+                                             "hardware"] * 75)],
+        milestones=[{"label": label, "month": 1 + i % 120, "impact": False} for i in range(200)],
+        indicators={"impact": [{"name": label, "unit": label, "baseline": "-999999999.5",
+                                "targets": [{"month": 1 + j, "value": str(10 ** j)}
+                                            for j in range(10)]}
+                               for _ in range(indicators)]}))
 
 
 def test_pdf_first_page_is_the_summary_whatever_the_input(tmp_path):
@@ -1244,11 +993,8 @@ def test_pdf_first_page_is_the_summary_whatever_the_input(tmp_path):
     pdf = export_pdf(s, evaluate(s), exported_at=WHEN, charts=False)
     assert _pages(pdf) <= exports.PDF_MAX_PAGES
     flat = " ".join(_text(pdf, tmp_path).split())
-    cut = re.search(
-        r"… et (\d+) autre\(s\) indicateur\(s\), voir le classeur XLSX \(feuille "
-        r"« Indicateurs »\)\.",
-        flat,
-    )
+    cut = re.search(r"… et (\d+) autre\(s\) indicateur\(s\), voir le classeur XLSX \(feuille "
+                    r"« Indicateurs »\)\.", flat)
     assert cut and 0 < int(cut.group(1)) < 100
 
 
@@ -1271,24 +1017,13 @@ def test_pdf_says_words_not_only_colours(tmp_path):
     if text is None:
         pytest.skip("pdftotext absent (poppler-utils)")
     flat = " ".join(text.split())
-    for word in (
-        "Bloquant",
-        "Réserve",
-        "Information",
-        "Conseil :",
-        "Impact réel en moins de 6 mois",
-    ):
+    for word in ("Bloquant", "Réserve", "Information", "Conseil :", "Impact réel en moins de 6 mois"):
         assert word in flat
 
 
 def test_pdf_indicators_block(tmp_path):
-    s = savings_scenario(
-        current_annual_run_cost_ttc="90000",
-        target_annual_run_cost_ttc="50000",
-        agents_trained=4,
-        agents_cloud_context=1,
-        impact=IMPACT,
-    )
+    s = savings_scenario(current_annual_run_cost_ttc="90000", target_annual_run_cost_ttc="50000",
+                         agents_trained=4, agents_cloud_context=1, impact=IMPACT)
     e = evaluate(s)
     pdf = export_pdf(s, e, exported_at=WHEN, charts=False)
     assert 2 <= _pages(pdf) <= exports.PDF_MAX_PAGES
@@ -1296,36 +1031,27 @@ def test_pdf_indicators_block(tmp_path):
     if text is None:
         pytest.skip("pdftotext absent (poppler-utils)")
     flat = " ".join(text.split())
-    flat = flat[flat.index("Annexe 2 — Indicateurs") :]
-    for words in (
-        "40 000,00 € par an (coût annuel de fonctionnement : actuel 90 000,00 € − visé "
-        "50 000,00 €)",
-        "19 mois d’économies pour couvrir le reste à charge (61 500,01 €)",
-        "Économies cumulées sur 5 ans TTC 200 000,00 €",
-        "4 formés ; 1 travaillant dans un contexte Cloud",
-        "0,1 → 40 déploiements par mois en M12 (2 cibles datées)",  # (the label wraps)
-        "DORA : Faible → Élite",
-        "mesure actuelle non renseignée → 120 comptes en M18",
-        "48 → 4 h (cible non datée)",
-        "70 % ; aucune cible ; bande DORA actuelle : Élevée, moyenne ou faible",
-    ):
+    flat = flat[flat.index("Annexe 2 — Indicateurs"):]
+    for words in ("40 000,00 € par an (coût annuel de fonctionnement : actuel 90 000,00 € − visé "
+                  "50 000,00 €)",
+                  "19 mois d’économies pour couvrir le reste à charge (61 500,01 €)",
+                  "Économies cumulées sur 5 ans TTC 200 000,00 €",
+                  "4 formés ; 1 travaillant dans un contexte Cloud",
+                  "0,1 → 40 déploiements par mois en M12 (2 cibles datées)",  # (the label wraps)
+                  "DORA : Faible → Élite",
+                  "mesure actuelle non renseignée → 120 comptes en M18",
+                  "48 → 4 h (cible non datée)",
+                  "70 % ; aucune cible ; bande DORA actuelle : Élevée, moyenne ou faible"):
         assert words in flat.replace("\u00a0", " ").replace("\u202f", " "), words
     e = evaluate(savings_scenario(annual_savings_ttc="-1000"))
-    flat = " ".join(
-        _text(
-            export_pdf(savings_scenario(annual_savings_ttc="-1000"), e, charts=False), tmp_path
-        ).split()
-    )
+    flat = " ".join(_text(export_pdf(savings_scenario(annual_savings_ttc="-1000"), e, charts=False),
+                          tmp_path).split())
     assert "— (pas d’économies annuelles positives)" in flat
     assert "Indicateurs d’impact aucun indicateur d’impact saisi" in flat
 
 
-def _fake_charts(
-    fail: bool = False,
-    payback: str | None = None,
-    title: str | None = None,
-    spec: dict | None = None,
-):
+def _fake_charts(fail: bool = False, payback: str | None = None, title: str | None = None,
+                 spec: dict | None = None):
     """A stand-in for guichet.present.charts; ``payback``: None (no payback chart), "normal" or "tall";
     ``title``: the title of every chart (default: its maker's name); ``spec``: the Vega-Lite spec
     every chart returns."""
@@ -1340,22 +1066,16 @@ def _fake_charts(
                 return dict(spec)
             data = pd.DataFrame({"x": ["a", "b"], "y": [1, 2]})
             return alt.Chart(data, title=title or name).mark_bar().encode(x="x", y="y")
-
         return chart
 
     module = types.ModuleType("guichet.present.charts")
-    for name in (
-        "costs_by_category_chart",
-        "funding_split_chart",
-        "monthly_spend_chart",
-        "timeline_chart",
-    ):
+    for name in ("costs_by_category_chart", "funding_split_chart", "monthly_spend_chart",
+                 "timeline_chart"):
         setattr(module, name, maker(name))
     if payback is not None:
         chart = maker("payback_chart")
-        module.payback_chart = (
-            (lambda *a: chart(*a).properties(height=3000)) if payback == "tall" else chart
-        )
+        module.payback_chart = ((lambda *a: chart(*a).properties(height=3000))
+                                if payback == "tall" else chart)
     return module
 
 
@@ -1381,9 +1101,8 @@ def test_pdf_payback_chart_only_with_positive_savings_and_room(monkeypatch, tmp_
     text = _text(pdf, tmp_path)
     if text is not None:
         flat = " ".join(text.split())
-        assert (
-            "Graphiques non repris faute de place : Économies cumulées et reste à charge." in flat
-        )
+        assert ("Graphiques non repris faute de place : Économies cumulées et reste à charge."
+                in flat)
         assert "Source :" in flat
 
 
@@ -1398,10 +1117,8 @@ def test_pdf_byte_cap_leaves_out_the_payback_chart_first(monkeypatch, tmp_path):
     assert len(capped) <= len(full) - 1 and _images(capped) == 4
     text = _text(capped, tmp_path)
     if text is not None:
-        assert (
-            "Graphiques non repris faute de place : Économies cumulées et reste à charge."
-            in " ".join(text.split())
-        )
+        assert ("Graphiques non repris faute de place : Économies cumulées et reste à charge."
+                in " ".join(text.split()))
 
 
 def _images(pdf: bytes) -> int:
@@ -1444,7 +1161,6 @@ def test_pdf_without_a_unicode_font_falls_back(monkeypatch):
 def test_chart_png_has_the_requested_width():
     import altair as alt
     import pandas as pd
-
     chart = alt.Chart(pd.DataFrame({"x": ["a"], "y": [1]})).mark_bar().encode(x="x", y="y")
     png = exports.render_chart_png(chart, width_px=300, scale=1)
     width, _ = exports._png_size(png)
@@ -1456,31 +1172,17 @@ def test_chart_png_has_the_requested_width():
 #: A text vl-convert cannot draw: it aborts the whole process that calls it (a Rust panic, not
 #: an exception).
 PANIC_TITLE = "Prestation \x01"
-SLOW_SPEC = {
-    "data": {"sequence": {"start": 0, "stop": 200000, "as": "x"}},
-    "mark": "point",
-    "encoding": {
-        "x": {"field": "x", "type": "quantitative"},
-        "y": {"field": "x", "type": "quantitative"},
-    },
-}
+SLOW_SPEC = {"data": {"sequence": {"start": 0, "stop": 200000, "as": "x"}}, "mark": "point",
+             "encoding": {"x": {"field": "x", "type": "quantitative"},
+                          "y": {"field": "x", "type": "quantitative"}}}
 
 
 def _aborts_vl_convert(spec: dict) -> bool:
     """Whether vl-convert, called on ``spec`` in a throwaway process, kills that process."""
-    code = (
-        "import json, sys, vl_convert; "
-        "vl_convert.vegalite_to_png(json.loads(sys.stdin.read()), scale=1)"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code],
-        input=json.dumps(spec),
-        text=True,
-        cwd=ROOT,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    code = ("import json, sys, vl_convert; "
+            "vl_convert.vegalite_to_png(json.loads(sys.stdin.read()), scale=1)")
+    run = subprocess.run([sys.executable, "-c", code], input=json.dumps(spec), text=True,
+                         cwd=ROOT, capture_output=True, timeout=60, check=False)
     return run.returncode < 0  # ended by a signal (SIGABRT), not by an exception
 
 
@@ -1488,11 +1190,9 @@ def test_a_chart_that_aborts_vl_convert_gives_a_pdf_without_charts(tmp_path):
     s = load(ROOT / "examples" / "migration-pi.json")
     # a milestone label that the scenario format refuses, forced in: the rendering must be safe
     # on its own
-    s = s.model_copy(
-        update={"cost_lines": [ln.model_copy(update={"label": PANIC_TITLE}) for ln in s.cost_lines]}
-    )
+    s = s.model_copy(update={"cost_lines": [ln.model_copy(update={"label": PANIC_TITLE})
+                                            for ln in s.cost_lines]})
     from guichet.present import charts
-
     assert _aborts_vl_convert(charts.timeline_chart(s, evaluate(s)).to_dict())
     pdf = export_pdf(s, evaluate(s), exported_at=WHEN)  # this test process survives it
     assert pdf.startswith(b"%PDF") and _images(pdf) == 0
@@ -1506,7 +1206,6 @@ def test_a_chart_that_aborts_vl_convert_gives_a_pdf_without_charts(tmp_path):
 
 def test_rendering_runs_every_chart_in_one_child_with_limits(monkeypatch):
     from guichet.io import render
-
     calls = []
     real_run = subprocess.run
 
@@ -1521,16 +1220,15 @@ def test_rendering_runs_every_chart_in_one_child_with_limits(monkeypatch):
     args, kwargs = calls[0]
     assert args[:2] == [sys.executable, "-I"] and args[2].endswith("render.py")
     assert kwargs["timeout"] == render.TIMEOUT == 30
-    assert args[args.index("--memory") + 1] == str(2 * 1024**3)
+    assert args[args.index("--memory") + 1] == str(2 * 1024 ** 3)
     # the memory limit is the child's: far too little memory, and the child fails, not this one
     ok = exports.chart_spec(_fake_charts().funding_split_chart())
-    assert render.render_pngs([ok], memory_limit=128 * 1024**2) is None
+    assert render.render_pngs([ok], memory_limit=128 * 1024 ** 2) is None
     assert render.render_pngs([ok])[0].startswith(b"\x89PNG")
 
 
 def test_a_chart_that_takes_too_long_gives_a_pdf_without_charts(monkeypatch, tmp_path):
     from guichet.io import render
-
     monkeypatch.setattr(render, "TIMEOUT", 1.5)
     _use_charts(monkeypatch, _fake_charts(spec=SLOW_SPEC))
     s = load(ROOT / "examples" / "migration-pi.json")
@@ -1545,37 +1243,19 @@ def test_a_chart_that_takes_too_long_gives_a_pdf_without_charts(monkeypatch, tmp
 
 def test_render_chart_png_raises_an_exception_not_an_abort():
     with pytest.raises(exports.ChartRenderError):
-        exports.render_chart_png(
-            {
-                "title": PANIC_TITLE,
-                "data": {"values": [{"x": 1}]},
-                "mark": "point",
-                "encoding": {"x": {"field": "x", "type": "quantitative"}},
-            }
-        )
+        exports.render_chart_png({"title": PANIC_TITLE, "data": {"values": [{"x": 1}]},
+                                  "mark": "point", "encoding": {"x": {"field": "x",
+                                                                      "type": "quantitative"}}})
 
 
 # --- the export command ---------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    "fmt,magic",
-    [("xlsx", b"PK\x03\x04"), ("pdf", b"%PDF"), ("csv", b"\xef\xbb\xbfLibell"), ("md", b"# ")],
-)
+@pytest.mark.parametrize("fmt,magic", [("xlsx", b"PK\x03\x04"), ("pdf", b"%PDF"),
+                                       ("csv", b"\xef\xbb\xbfLibell"), ("md", b"# ")])
 def test_cli_export_writes_each_format(tmp_path, fmt, magic, capsys):
     out = tmp_path / f"dossier.{fmt}"
-    code = main(
-        [
-            "export",
-            str(ROOT / "examples" / "migration-pi.json"),
-            "--format",
-            fmt,
-            "-o",
-            str(out),
-            "--reading",
-            "eligible_base",
-        ]
-    )
+    code = main(["export", str(ROOT / "examples" / "migration-pi.json"), "--format", fmt,
+                 "-o", str(out), "--reading", "eligible_base"])
     assert code == 0
     assert out.read_bytes().startswith(magic)
     if fmt == "md":
@@ -1592,27 +1272,17 @@ def test_cli_export_format_from_extension_and_stdin(tmp_path, monkeypatch):
     assert out.read_bytes().startswith(b"PK")
 
 
-@pytest.mark.parametrize(
-    "args,message",
-    [
-        (["export", "{file}", "--format", "xlsx", "-o", "{out}"], "JSON mal formé"),
-        (["export", "absent.json", "--format", "pdf", "-o", "{out}"], "fichier introuvable"),
-        (["export", "{good}", "-o", "{tmp}/sans-extension"], "format d’export à préciser"),
-        (
-            ["export", "{good}", "--format", "csv", "-o", "{tmp}/nulle/part/x.csv"],
-            "dossier introuvable",
-        ),
-    ],
-)
+@pytest.mark.parametrize("args,message", [
+    (["export", "{file}", "--format", "xlsx", "-o", "{out}"], "JSON mal formé"),
+    (["export", "absent.json", "--format", "pdf", "-o", "{out}"], "fichier introuvable"),
+    (["export", "{good}", "-o", "{tmp}/sans-extension"], "format d’export à préciser"),
+    (["export", "{good}", "--format", "csv", "-o", "{tmp}/nulle/part/x.csv"], "dossier introuvable"),
+])
 def test_cli_export_bad_input_exits_2(tmp_path, capsys, args, message):
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
-    values = {
-        "file": str(bad),
-        "out": str(tmp_path / "x.out"),
-        "tmp": str(tmp_path),
-        "good": str(ROOT / "examples" / "migration-pi.json"),
-    }
+    values = {"file": str(bad), "out": str(tmp_path / "x.out"), "tmp": str(tmp_path),
+              "good": str(ROOT / "examples" / "migration-pi.json")}
     assert main([a.format(**values) for a in args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("Erreur : ") and message in err and "Traceback" not in err
@@ -1630,40 +1300,21 @@ def test_cli_export_invalid_scenario_and_unknown_format(tmp_path, capsys):
 
 def test_cli_export_as_a_subprocess(tmp_path):
     out = tmp_path / "d.pdf"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "guichet",
-            "export",
-            str(ROOT / "examples" / "extension-nubo.json"),
-            "--format",
-            "pdf",
-            "-o",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    run = subprocess.run([sys.executable, "-m", "guichet", "export",
+                          str(ROOT / "examples" / "extension-nubo.json"), "--format", "pdf",
+                          "-o", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert out.read_bytes().startswith(b"%PDF")
-    run = subprocess.run(
-        [sys.executable, "-m", "guichet", "export", "-", "--format", "pdf", "-o", str(out)],
-        cwd=ROOT,
-        input="pas du json",
-        capture_output=True,
-        text=True,
-    )
+    run = subprocess.run([sys.executable, "-m", "guichet", "export", "-", "--format", "pdf",
+                          "-o", str(out)], cwd=ROOT, input="pas du json", capture_output=True,
+                         text=True)
     assert run.returncode == 2 and run.stderr.startswith("Erreur : ")
 
 
 def test_importing_the_exports_imports_neither_openpyxl_nor_fpdf():
     """The app imports guichet.io.exports when a page loads: the heavy writers wait for a file."""
-    code = (
-        "import sys, guichet.io.exports; "
-        "print(sorted(m for m in ('openpyxl', 'fpdf') if m in sys.modules))"
-    )
+    code = ("import sys, guichet.io.exports; "
+            "print(sorted(m for m in ('openpyxl', 'fpdf') if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"

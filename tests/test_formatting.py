@@ -6,18 +6,8 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guichet.present.formatting import (
-    NBSP,
-    NNBSP,
-    escape_markdown,
-    eur,
-    money_str,
-    number,
-    percent,
-    round_down,
-    round_half_up,
-    slug,
-)
+from guichet.present.formatting import (NBSP, NNBSP, escape_markdown, eur, money_str, number,
+                                        percent, round_down, round_half_up, slug)
 
 
 def test_euros_as_the_design_system_writes_them():
@@ -42,21 +32,15 @@ def test_percent_and_numbers():
     assert number(Decimal("1234.56"), 1) == f"1{NNBSP}234,6"
 
 
-cents = st.decimals(
-    min_value=Decimal("-1e12"),
-    max_value=Decimal("1e12"),
-    places=2,
-    allow_nan=False,
-    allow_infinity=False,
-)
+cents = st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=2,
+                    allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=300, deadline=None)
 @given(cents)
 def test_same_strings_as_babel_fr_FR(value):
-    babel = format_currency(
-        value, "EUR", format="#,##0.00\u00a0¤", locale="fr_FR", currency_digits=False
-    )
+    babel = format_currency(value, "EUR", format="#,##0.00\u00a0¤", locale="fr_FR",
+                            currency_digits=False)
     assert eur(value) == babel
     assert number(value, 2) == format_decimal(value, format="#,##0.##", locale="fr_FR")
     rate = (value / 10**10).quantize(Decimal("0.0001"))
@@ -78,9 +62,7 @@ def test_user_text_is_inert_markdown():
 
 
 def test_slug_for_file_names_and_keys():
-    assert (
-        slug("Migration de l’application Démarches RH") == "migration-de-l-application-demarches-rh"
-    )
+    assert slug("Migration de l’application Démarches RH") == "migration-de-l-application-demarches-rh"
     assert slug("coûts par catégorie") == "couts-par-categorie"
     assert slug("  Projet — « 2027 » !") == "projet-2027"
     assert slug("« … »") == ""

@@ -30,89 +30,33 @@ from guichet.io.sharing import decode_scenario, encode_scenario
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 EXAMPLE_TEXT = (ROOT / "examples" / "migration-pi.json").read_text(encoding="utf-8")
-PAGES = [
-    "pages/accueil.py",
-    "pages/simulateur.py",
-    "pages/calendrier.py",
-    "pages/indicateurs.py",
-    "pages/fichiers.py",
-    "pages/comparer.py",
-    "pages/regles.py",
-]
+PAGES = ["pages/accueil.py", "pages/simulateur.py", "pages/calendrier.py", "pages/indicateurs.py",
+         "pages/fichiers.py", "pages/comparer.py", "pages/regles.py"]
 
 
 def fuzz(n: int) -> settings:
-    return settings(
-        max_examples=n,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    return settings(max_examples=n, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
 
 
 #: Values a hostile file puts where a field is expected (JSON-ready).
-HOSTILE_STRINGS = [
-    "1E-999999",
-    "1E+999999",
-    "-1E-99999999999",
-    "9" * 5000,
-    "0" * 400 + "1",
-    "NaN",
-    "Infinity",
-    "-0",
-    "0x10",
-    "1_000",
-    " 12 ",
-    "1e5",
-    "",
-    "\x00",
-    "\x01\x02",
-    "a\r\n===",
-    "\ud800",
-    "\ufffe",
-    "\U0010ffff",
-    "＝1+1",
-    "\u200b=HYPERLINK(1)",
-    "R&amp;D",
-    "<script>x</script>",
-    "![i](https://exemple.invalid/p.png)",
-    "2023-02-30",
-    "9999-12-31",
-    "0001-01-01",
-    "x" * 5000,
-]
+HOSTILE_STRINGS = ["1E-999999", "1E+999999", "-1E-99999999999", "9" * 5000, "0" * 400 + "1",
+                   "NaN", "Infinity", "-0", "0x10", "1_000", " 12 ", "1e5", "", "\x00", "\x01\x02",
+                   "a\r\n===", "\ud800", "\ufffe", "\U0010ffff", "＝1+1", "\u200b=HYPERLINK(1)",
+                   "R&amp;D", "<script>x</script>", "![i](https://exemple.invalid/p.png)",
+                   "2023-02-30", "9999-12-31", "0001-01-01", "x" * 5000]
 hostile_values = st.recursive(
-    st.one_of(
-        st.none(),
-        st.booleans(),
-        st.integers(min_value=-(10**30), max_value=10**30),
-        st.sampled_from(HOSTILE_STRINGS),
-        text,
-        st.decimals(allow_nan=False, allow_infinity=False).map(str),
-    ),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(
-            st.sampled_from(["label", "amount", "x", "name", "month"]), inner, max_size=3
-        ),
-    ),
-    max_leaves=8,
-)
+    st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),
+              st.sampled_from(HOSTILE_STRINGS), text,
+              st.decimals(allow_nan=False, allow_infinity=False).map(str)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(["label", "amount", "x", "name", "month"]),
+                                            inner, max_size=3)),
+    max_leaves=8)
 
 #: Number literals written into the JSON text itself (not as strings).
-HOSTILE_LITERALS = [
-    "1" + "0" * 5000,
-    "1E999999",
-    "-1E-999999",
-    "NaN",
-    "Infinity",
-    "-Infinity",
-    "1.5e308",
-    "1e-400",
-    "0.0000001",
-    "123456789012345678901234567890",
-]
+HOSTILE_LITERALS = ["1" + "0" * 5000, "1E999999", "-1E-999999", "NaN", "Infinity", "-Infinity",
+                    "1.5e308", "1e-400", "0.0000001", "123456789012345678901234567890"]
 
 
 def leaves(node, path=()):
@@ -150,13 +94,11 @@ def hostile_json(draw) -> str:
     written = json.dumps(data, ensure_ascii=draw(st.booleans()))
     trick = draw(st.sampled_from(["none", "literal", "duplicate", "cut"]))
     if trick == "literal" and '"start_month": 1' in written:
-        written = written.replace(
-            '"start_month": 1', '"start_month": ' + draw(st.sampled_from(HOSTILE_LITERALS)), 1
-        )
+        written = written.replace('"start_month": 1', '"start_month": ' + draw(st.sampled_from(HOSTILE_LITERALS)), 1)
     elif trick == "duplicate" and '"name": ' in written:
         written = written.replace('"name": ', '"name": "a", "name": ', 1)
     elif trick == "cut":
-        written = written[: draw(st.integers(0, len(written)))]
+        written = written[:draw(st.integers(0, len(written)))]
     return written
 
 
@@ -182,10 +124,7 @@ def test_loading_hostile_json_gives_a_scenario_or_a_french_error(written: str) -
 
 
 @fuzz(150)
-@given(
-    st.binary(max_size=400)
-    | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass"))
-)
+@given(st.binary(max_size=400) | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")))
 def test_loading_random_bytes_gives_a_french_error(data: bytes) -> None:
     try:
         load_scenario(data)
@@ -194,21 +133,12 @@ def test_loading_random_bytes_gives_a_french_error(data: bytes) -> None:
 
 
 def token_of(text: str) -> str:
-    return (
-        base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8", "surrogatepass")))
-        .decode()
-        .rstrip("=")
-    )
+    return base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8", "surrogatepass"))).decode().rstrip("=")
 
 
 @fuzz(150)
-@given(
-    st.one_of(
-        hostile_json().map(token_of),
-        st.text(max_size=300),
-        st.binary(max_size=300).map(lambda b: base64.urlsafe_b64encode(b).decode()),
-    )
-)
+@given(st.one_of(hostile_json().map(token_of), st.text(max_size=300),
+                 st.binary(max_size=300).map(lambda b: base64.urlsafe_b64encode(b).decode())))
 def test_share_links_give_a_scenario_or_a_french_error(token: str) -> None:
     try:
         scenario = decode_scenario(token)
@@ -226,17 +156,9 @@ def captured():
 
 
 @fuzz(60)
-@given(
-    hostile_json(),
-    st.sampled_from(
-        [
-            ["evaluate", "--format", "json"],
-            ["evaluate"],
-            ["export", "--format", "md", "-o"],
-            ["export", "--format", "csv", "-o"],
-        ]
-    ),
-)
+@given(hostile_json(), st.sampled_from([["evaluate", "--format", "json"], ["evaluate"],
+                                        ["export", "--format", "md", "-o"],
+                                        ["export", "--format", "csv", "-o"]]))
 def test_the_cli_exits_0_or_2_with_french_messages(tmp_path_factory, written: str, command) -> None:
     folder = tmp_path_factory.mktemp("cli")
     path = folder / "s.json"
@@ -254,12 +176,10 @@ def test_the_cli_exits_0_or_2_with_french_messages(tmp_path_factory, written: st
 
 # --- the app --------------------------------------------------------------------------------
 
-
 def wide_scenarios():
     """Valid scenarios, with numbers up to the format's bounds."""
-    edge = st.sampled_from(
-        [Decimal("0.000001"), Decimal("999999999999.999999"), Decimal(0), Decimal("1000000000000")]
-    )
+    edge = st.sampled_from([Decimal("0.000001"), Decimal("999999999999.999999"), Decimal(0),
+                            Decimal("1000000000000")])
 
     def widen(data: dict, amount: Decimal, savings: Decimal, rate: Decimal | None) -> dict:
         for line in data["cost_lines"][:1]:
@@ -269,11 +189,9 @@ def wide_scenarios():
         if rate:
             data["requested_rate"] = rate
         return data
-
     rates = st.sampled_from([None, Decimal("0.000001"), Decimal("0.001"), Decimal("0.5")])
     return st.builds(widen, scenario_data(max_lines=6), edge, edge, rates).map(
-        lambda d: load_scenario(json.dumps(d, default=str))
-    )
+        lambda d: load_scenario(json.dumps(d, default=str)))
 
 
 @fuzz(10)

@@ -17,139 +17,81 @@ BASE = Path(__file__).parent / "cases" / "_base.json"
 CAP = Decimal("0.5")  # « jusqu'à 50% » (the contract of issue 2)
 CENT = Decimal("0.01")
 READINGS = ("total_cost", "eligible_base")
-CATEGORIES = (
-    "external_services",
-    "internal_staff",
-    "training",
-    "hardware",
-    "software",
-    "cloud_resources",
-    "functional_changes",
-    "other",
-)
+CATEGORIES = ("external_services", "internal_staff", "training", "hardware", "software",
+              "cloud_resources", "functional_changes", "other")
 EXCLUDED = ("hardware", "software", "cloud_resources", "functional_changes")
 
-PROPERTIES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTIES = settings(max_examples=150, deadline=None,
+                      suppress_health_check=[HealthCheck.too_slow])
 
 #: Text the format accepts: any character but controls, surrogates and noncharacters.
-text = st.text(
-    st.characters(
-        exclude_categories=("Cc", "Cs"),
-        exclude_characters="".join(chr(c) for c in range(0xFDD0, 0xFDF0))
-        + "".join(chr(p * 0x10000 + 0xFFFE + i) for p in range(17) for i in (0, 1)),
-    ),
-    max_size=30,
-)
+text = st.text(st.characters(exclude_categories=("Cc", "Cs"),
+                             exclude_characters="".join(chr(c) for c in range(0xFDD0, 0xFDF0))
+                             + "".join(chr(p * 0x10000 + 0xFFFE + i) for p in range(17)
+                                       for i in (0, 1))), max_size=30)
 amounts = st.one_of(
-    st.decimals(min_value=0, max_value=5_000_000, places=2),  # usual amounts, to the cent
-    st.decimals(min_value=0, max_value=1_000, places=4),  # sub-cent amounts: rounding
-    st.decimals(min_value=0, max_value=MAX_AMOUNT, places=0),  # up to the sanity bound
-    st.integers(min_value=0, max_value=10_000_000),  # JSON integers
+    st.decimals(min_value=0, max_value=5_000_000, places=2),       # usual amounts, to the cent
+    st.decimals(min_value=0, max_value=1_000, places=4),           # sub-cent amounts: rounding
+    st.decimals(min_value=0, max_value=MAX_AMOUNT, places=0),      # up to the sanity bound
+    st.integers(min_value=0, max_value=10_000_000),                # JSON integers
 )
-vat_rates = st.one_of(
-    st.none(),
-    st.sampled_from([Decimal("0"), Decimal("0.055"), Decimal("0.1"), Decimal("0.2")]),
-    st.decimals(min_value=0, max_value=1, places=4),
-)
+vat_rates = st.one_of(st.none(), st.sampled_from([Decimal("0"), Decimal("0.055"), Decimal("0.1"),
+                                                  Decimal("0.2")]),
+                      st.decimals(min_value=0, max_value=1, places=4))
 rates = st.one_of(st.just(None), st.decimals(min_value=Decimal("0.0001"), max_value=CAP, places=4))
 
 
 @st.composite
 def cost_lines(draw, categories=CATEGORIES) -> dict:
     start = draw(st.integers(min_value=1, max_value=36))
-    line = {
-        "label": draw(text),
-        "category": draw(st.sampled_from(categories)),
-        "amount": draw(amounts),
-        "basis": draw(st.sampled_from(["ht", "ttc"])),
-        "start_month": start,
-        "end_month": draw(st.integers(min_value=start, max_value=min(start + 30, MAX_MONTH))),
-    }
+    line = {"label": draw(text), "category": draw(st.sampled_from(categories)),
+            "amount": draw(amounts), "basis": draw(st.sampled_from(["ht", "ttc"])),
+            "start_month": start,
+            "end_month": draw(st.integers(min_value=start, max_value=min(start + 30, MAX_MONTH)))}
     vat = draw(vat_rates)
     if vat is not None:
         line["vat_rate"] = vat
     return line
 
 
+APPLICANT_KINDS = ["state_administration", "state_operator", "other"]
+
+
+def operations(texts, max_commitments: int = 5):
+    """(migration, extension) of the format, their texts drawn from ``texts``."""
+    migration = st.one_of(st.none(), st.fixed_dictionaries({
+        "origin": st.sampled_from(["physical", "other_internal_cloud", "unqualified_cloud",
+                                   "trusted_cloud"]),
+        "target": st.sampled_from(["pi", "nubo", "secnumcloud", "other"]),
+        "applications": st.lists(texts, max_size=3)}))
+    extension = st.one_of(st.none(), st.fixed_dictionaries({
+        "clouds": st.sampled_from([["pi"], ["nubo"], ["pi", "nubo"], ["nubo", "pi"]]),
+        "services": st.lists(texts, max_size=3),
+        "third_party_commitments": st.integers(min_value=0, max_value=max_commitments)}))
+    return migration, extension
+
+
 @st.composite
 def scenario_data(draw, max_lines: int = 12) -> dict:
+    migration, extension = operations(text)
     data = {
         "schema_version": 1,
         "name": "Scénario " + draw(text),  # never empty: the format refuses an empty name
-        "applicant": {
-            "name": draw(text),
-            "kind": draw(st.sampled_from(["state_administration", "state_operator", "other"])),
-        },
-        "migration": draw(
-            st.one_of(
-                st.none(),
-                st.fixed_dictionaries(
-                    {
-                        "origin": st.sampled_from(
-                            [
-                                "physical",
-                                "other_internal_cloud",
-                                "unqualified_cloud",
-                                "trusted_cloud",
-                            ]
-                        ),
-                        "target": st.sampled_from(["pi", "nubo", "secnumcloud", "other"]),
-                        "applications": st.lists(text, max_size=3),
-                    }
-                ),
-            )
-        ),
-        "extension": draw(
-            st.one_of(
-                st.none(),
-                st.fixed_dictionaries(
-                    {
-                        "clouds": st.sampled_from(
-                            [["pi"], ["nubo"], ["pi", "nubo"], ["nubo", "pi"]]
-                        ),
-                        "services": st.lists(text, max_size=3),
-                        "third_party_commitments": st.integers(min_value=0, max_value=5),
-                    }
-                ),
-            )
-        ),
+        "applicant": {"name": draw(text), "kind": draw(st.sampled_from(APPLICANT_KINDS))},
+        "migration": draw(migration),
+        "extension": draw(extension),
         "start_date": draw(st.dates(MIN_START_DATE, MAX_START_DATE)).isoformat(),
         "cost_lines": draw(st.lists(cost_lines(), max_size=max_lines)),
-        "milestones": draw(
-            st.lists(
-                st.fixed_dictionaries(
-                    {
-                        "label": text,
-                        "month": st.integers(min_value=1, max_value=MAX_MONTH),
-                        "impact": st.booleans(),
-                    }
-                ),
-                max_size=4,
-            )
-        ),
-        "indicators": draw(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "annual_savings_ttc": st.decimals(
-                        min_value=-(10**6), max_value=10**7, places=2
-                    ),
-                    "agents_trained": st.integers(min_value=0, max_value=10_000),
-                    "impact": st.lists(
-                        st.fixed_dictionaries(
-                            {"name": text},
-                            optional={
-                                "unit": text,
-                                "baseline": st.decimals(min_value=-1000, max_value=1000, places=1),
-                                "target": st.decimals(min_value=-1000, max_value=1000, places=1),
-                                "month": st.integers(min_value=1, max_value=MAX_MONTH),
-                            },
-                        ),
-                        max_size=3,
-                    ),
-                },
-            )
-        ),
+        "milestones": draw(st.lists(st.fixed_dictionaries({
+            "label": text, "month": st.integers(min_value=1, max_value=MAX_MONTH),
+            "impact": st.booleans()}), max_size=4)),
+        "indicators": draw(st.fixed_dictionaries({}, optional={
+            "annual_savings_ttc": st.decimals(min_value=-10**6, max_value=10**7, places=2),
+            "agents_trained": st.integers(min_value=0, max_value=10_000),
+            "impact": st.lists(st.fixed_dictionaries({"name": text}, optional={
+                "unit": text, "baseline": st.decimals(min_value=-1000, max_value=1000, places=1),
+                "target": st.decimals(min_value=-1000, max_value=1000, places=1),
+                "month": st.integers(min_value=1, max_value=MAX_MONTH)}), max_size=3)})),
     }
     rate = draw(rates)
     if rate is not None:
@@ -177,14 +119,8 @@ def test_any_valid_scenario_evaluates(scenario: Scenario, reading: str) -> None:
     assert result["reading"] == reading
     assert result["status"] in ("eligible", "eligible_with_reservations", "ineligible")
     assert set(result["explanations"]) >= {"total_cost_ttc", "eligible_base_ttc", "cofinancing_ttc"}
-    for key in (
-        "total_cost_ttc",
-        "excluded_cost_ttc",
-        "eligible_base_ttc",
-        "potential_cofinancing_ttc",
-        "cofinancing_ttc",
-        "own_contribution_ttc",
-    ):
+    for key in ("total_cost_ttc", "excluded_cost_ttc", "eligible_base_ttc",
+                "potential_cofinancing_ttc", "cofinancing_ttc", "own_contribution_ttc"):
         assert result[key] == f"{money(result, key):.2f}"  # a string with two decimals
     severities = {c["severity"] for c in result["checks"]}
     assert (result["status"] == "ineligible") == ("blocking" in severities)
@@ -216,15 +152,10 @@ def test_base_within_total(scenario: Scenario) -> None:
 
 
 @PROPERTIES
-@given(
-    scenario_data(),
-    cost_lines(categories=EXCLUDED),
-    st.integers(min_value=0, max_value=12),
-    st.sampled_from(READINGS),
-)
-def test_adding_an_excluded_line_never_changes_the_base(
-    data: dict, extra: dict, where: int, reading: str
-) -> None:
+@given(scenario_data(), cost_lines(categories=EXCLUDED), st.integers(min_value=0, max_value=12),
+       st.sampled_from(READINGS))
+def test_adding_an_excluded_line_never_changes_the_base(data: dict, extra: dict, where: int,
+                                                        reading: str) -> None:
     before = evaluate(scenario_from_data(data), reading=reading)
     data["cost_lines"].insert(min(where, len(data["cost_lines"])), extra)
     after = evaluate(scenario_from_data(data), reading=reading)
@@ -246,10 +177,8 @@ def test_line_order_changes_nothing(data: dict, rnd, reading: str) -> None:
     after = evaluate(scenario_from_data(data), reading=reading).model_dump(mode="json")
 
     def unordered(lines):
-        return sorted(
-            json.dumps({k: v for k, v in line.items() if k != "index"}, sort_keys=True)
-            for line in lines
-        )
+        return sorted(json.dumps({k: v for k, v in line.items() if k != "index"}, sort_keys=True)
+                      for line in lines)
 
     assert unordered(after.pop("lines")) == unordered(before.pop("lines"))
     assert after == before
@@ -279,7 +208,7 @@ def test_a_line_is_spread_evenly_over_its_months(line: dict) -> None:
     data = json.loads(BASE.read_text(encoding="utf-8"))
     data["cost_lines"] = [line]
     e = evaluate(scenario_from_data(data))
-    spent = [m.total_ttc for m in e.monthly_schedule][line["start_month"] - 1 :]
+    spent = [m.total_ttc for m in e.monthly_schedule][line["start_month"] - 1:]
     assert sum(spent, Decimal(0)) == e.total_cost_ttc
     assert all(m.total_ttc == 0 for m in e.monthly_schedule[: line["start_month"] - 1])
     assert max(spent) - min(spent) <= CENT  # even, to the cent

@@ -40,10 +40,8 @@ def problems(data: dict | str) -> list[str]:
 
 # --- 1. control characters -------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    "char", ["\x01", "\x1b", "\x7f", "\x9b", "\ufffe", "\uffff", "\U0010ffff", "\ufdd0", "\ud800"]
-)
+@pytest.mark.parametrize("char", ["\x01", "\x1b", "\x7f", "\x9b", "\ufffe", "\uffff", "\U0010ffff",
+                                  "\ufdd0", "\ud800"])
 def test_a_control_character_or_noncharacter_is_refused_naming_the_field(char):
     data = example()
     data["cost_lines"][1]["label"] = f"Prestation{char}"
@@ -64,11 +62,8 @@ def test_a_forbidden_character_in_a_link_loads_nothing():
 
 # --- 2. numbers at the edges -----------------------------------------------------------------
 
-
 def test_a_5000_digit_json_integer_is_a_french_problem_with_its_path():
-    text = EXAMPLE.read_text(encoding="utf-8").replace(
-        '"start_month": 1', '"start_month": ' + "9" * 5000, 1
-    )
+    text = EXAMPLE.read_text(encoding="utf-8").replace('"start_month": 1', '"start_month": ' + "9" * 5000, 1)
     found = problems(text)
     assert found and found[0].startswith("cost_lines[0].start_month : nombre trop long"), found
 
@@ -90,7 +85,6 @@ def test_savings_with_a_huge_exponent_are_refused(field):
 def test_the_smallest_numbers_accepted_evaluate_and_export():
     """At the bounds: savings of one millionth of a euro give a huge payback, never an error."""
     from guichet.io.exports import export
-
     data = example()
     data["indicators"]["annual_savings_ttc"] = "0.000001"
     data["cost_lines"][0]["amount"] = "999999999999.999999"
@@ -136,9 +130,7 @@ def test_a_scenario_that_cannot_be_evaluated_is_never_added():
     ws.add(load_preset("migration-pi"))
     before = (list(ws.entries), ws.current_id)
     good = load_preset("migration-pi")
-    bad_line = CostLine.model_construct(
-        **{**dict(good.cost_lines[0]), "amount": Decimal("1E+999999")}
-    )
+    bad_line = CostLine.model_construct(**{**dict(good.cost_lines[0]), "amount": Decimal("1E+999999")})
     broken = good.model_construct(**{**dict(good), "cost_lines": [bad_line]})
     with pytest.raises(ScenarioError) as caught:
         ws.add(broken)
@@ -147,7 +139,6 @@ def test_a_scenario_that_cannot_be_evaluated_is_never_added():
 
 
 # --- 5. and 6. Markdown: one line, shown as typed -------------------------------------------
-
 
 @pytest.mark.parametrize("sep", ["\r", "\n", "\v", "\f", "\x85", "\u2028", "\u2029", "\t"])
 def test_line_separators_in_a_name_become_spaces(sep):
@@ -163,8 +154,7 @@ def test_a_typed_html_entity_is_shown_as_typed():
 
 def test_the_simulator_caption_shows_a_name_with_a_carriage_return_as_typed():
     scenario = load_preset("migration-pi").model_construct(
-        **{**dict(load_preset("migration-pi")), "name": "Nom\r=== R&amp;D"}
-    )
+        **{**dict(load_preset("migration-pi")), "name": "Nom\r=== R&amp;D"})
     at = AppTest.from_file(str(APP), default_timeout=30).run()
     at.session_state["workspace"].add(scenario)
     at.switch_page("pages/simulateur.py").run()
@@ -174,36 +164,28 @@ def test_the_simulator_caption_shows_a_name_with_a_carriage_return_as_typed():
 
 
 def test_duplicate_keys_are_refused_naming_the_key():
-    text = EXAMPLE.read_text(encoding="utf-8").replace(
-        '"basis": "ht"', '"basis": "ht", "basis": "ttc"', 1
-    )
-    assert problems(text) == [
-        "cost_lines[0].basis : champ en double : il ne doit figurer qu’une fois dans son objet"
-    ]
+    text = EXAMPLE.read_text(encoding="utf-8").replace('"basis": "ht"', '"basis": "ht", "basis": "ttc"', 1)
+    assert problems(text) == ["cost_lines[0].basis : champ en double : il ne doit figurer qu’une "
+                              "fois dans son objet"]
 
 
 # --- 7. messages -----------------------------------------------------------------------------
-
 
 def test_a_month_order_error_names_the_end_month():
     data = example()
     data["cost_lines"][1]["start_month"] = 9
     data["cost_lines"][1]["end_month"] = 2
-    assert problems(data) == [
-        "cost_lines[1].end_month : le mois de fin (2) précède le mois de début (9)"
-    ]
+    assert problems(data) == ["cost_lines[1].end_month : le mois de fin (2) précède le mois de "
+                              "début (9)"]
 
 
-@pytest.mark.parametrize(
-    "argv,words",
-    [
-        ([], "arguments obligatoires manquants : COMMANDE"),
-        (["evaluate"], "arguments obligatoires manquants : FICHIER"),
-        (["evaluate", "x.json", "--format", "yaml"], "choix invalide : 'yaml'"),
-        (["evaluate", "x.json", "--bogus"], "arguments non reconnus : --bogus"),
-        (["frobnicate"], "choix invalide : 'frobnicate'"),
-    ],
-)
+@pytest.mark.parametrize("argv,words", [
+    ([], "arguments obligatoires manquants : COMMANDE"),
+    (["evaluate"], "arguments obligatoires manquants : FICHIER"),
+    (["evaluate", "x.json", "--format", "yaml"], "choix invalide : 'yaml'"),
+    (["evaluate", "x.json", "--bogus"], "arguments non reconnus : --bogus"),
+    (["frobnicate"], "choix invalide : 'frobnicate'"),
+])
 def test_cli_usage_errors_are_french_and_exit_2(argv, words, capsys):
     with pytest.raises(SystemExit) as caught:
         cli.main(argv)
@@ -223,7 +205,6 @@ def test_cli_help_is_french(capsys):
 
 # --- 9. appends and the grid go through validation ------------------------------------------
 
-
 def test_appending_past_the_cap_is_refused_and_changes_nothing():
     ws = Workspace()
     ws.add(load_preset("migration-pi"))
@@ -236,9 +217,7 @@ def test_appending_past_the_cap_is_refused_and_changes_nothing():
     ws.append_lines([line] * (MAX_LINES - len(before.cost_lines)))  # exactly the cap: accepted
     assert len(ws.scenario.cost_lines) == MAX_LINES
     saved = loading.scenario_file_bytes(ws.scenario)
-    assert (
-        loading.reopens(saved) and len(load_scenario(saved).cost_lines) == MAX_LINES
-    )  # the file reopens
+    assert loading.reopens(saved) and len(load_scenario(saved).cost_lines) == MAX_LINES  # the file reopens
 
 
 def test_grid_rows_past_the_cap_are_refused():
@@ -252,18 +231,12 @@ def test_grid_rows_past_the_cap_are_refused():
 
 def test_import_over_the_cap_shows_a_french_message_in_the_app():
     from guichet.io.imports import ImportPreview
-
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     at.switch_page("pages/fichiers.py").run()
     before = at.session_state["workspace"].scenario
     line = before.cost_lines[0]
-    preview = ImportPreview(
-        lines=(line,) * MAX_LINES,
-        rows=tuple(range(2, MAX_LINES + 2)),
-        rejected=(),
-        source_format="csv",
-        columns={},
-    )
+    preview = ImportPreview(lines=(line,) * MAX_LINES, rows=tuple(range(2, MAX_LINES + 2)),
+                            rejected=(), source_format="csv", columns={})
     at.session_state["import_preview"] = ("grand.csv", preview)
     at.run()
     next(b for b in at.button if b.label.startswith("Ajouter ces")).click().run()
@@ -290,11 +263,8 @@ def test_duplicating_a_scenario_with_a_long_name_keeps_it_valid():
 
 # --- found by trying again as a hostile user would ----------------------------------------------
 
-
-@pytest.mark.parametrize(
-    "typed",
-    ["Voir www.exemple-piege.fr", "pirate@exemple.fr", "https://evil.example/x", "mailto:a@b.fr"],
-)
+@pytest.mark.parametrize("typed", ["Voir www.exemple-piege.fr", "pirate@exemple.fr",
+                                   "https://evil.example/x", "mailto:a@b.fr"])
 def test_addresses_in_a_person_s_text_never_become_links(typed):
     """The Markdown renderer links « www.… », e-mails and « …://… » by itself: a word joiner
     (invisible) keeps them plain text; what is read stays what was typed."""
@@ -318,15 +288,8 @@ def test_an_empty_scenario_name_is_refused(name):
     assert problems(data) == ["name : le nom du scénario ne peut pas être vide"]
 
 
-@pytest.mark.parametrize(
-    "field,value",
-    [
-        ("start_month", "9" * 5000),
-        ("start_month", "3"),
-        ("start_month", True),
-        ("start_month", 2.5),
-    ],
-)
+@pytest.mark.parametrize("field,value", [("start_month", "9" * 5000), ("start_month", "3"),
+                                         ("start_month", True), ("start_month", 2.5)])
 def test_a_month_must_be_a_whole_number(field, value):
     data = example()
     data["cost_lines"][0][field] = value
@@ -334,9 +297,8 @@ def test_a_month_must_be_a_whole_number(field, value):
     assert len(found) == 1 and found[0].startswith(f"cost_lines[0].{field} : nombre entier")
 
 
-@pytest.mark.parametrize(
-    "value", ["1_000", "\u0661\u0662\u0663", "\uff11\uff12\uff13", " 1 000", True]
-)
+@pytest.mark.parametrize("value", ["1_000", "\u0661\u0662\u0663", "\uff11\uff12\uff13", " 1 000",
+                                   True])
 def test_numbers_are_written_with_ascii_digits(value):
     data = example()
     data["cost_lines"][0]["amount"] = value
@@ -344,10 +306,9 @@ def test_numbers_are_written_with_ascii_digits(value):
     assert len(found) == 1 and found[0].startswith("cost_lines[0].amount : nombre attendu")
 
 
-@pytest.mark.parametrize(
-    "field,value,words",
-    [("impact", "yes", "vrai ou faux attendu"), ("impact", 1, "vrai ou faux attendu")],
-)
+@pytest.mark.parametrize("field,value,words", [
+    ("impact", "yes", "vrai ou faux attendu"), ("impact", 1, "vrai ou faux attendu"),
+])
 def test_milestone_impact_is_true_or_false(field, value, words):
     data = example()
     data["milestones"][0][field] = value
@@ -380,41 +341,28 @@ def test_the_cli_reads_no_more_than_a_file_may_hold(tmp_path, capsys):
     assert "est un dossier" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    "row",
-    [
-        {"category": "Formation et acculturation", "amount": 1, "start": float("inf")},
-        {"category": ["x"], "amount": 1},
-        {"category": "Formation et acculturation", "amount": 1, "basis": ["HT"]},
-        {"category": "Formation et acculturation", "amount": 1, "start": 2.7},
-        {"category": "Formation et acculturation", "amount": "abc"},
-    ],
-)
+@pytest.mark.parametrize("row", [
+    {"category": "Formation et acculturation", "amount": 1, "start": float("inf")},
+    {"category": ["x"], "amount": 1},
+    {"category": "Formation et acculturation", "amount": 1, "basis": ["HT"]},
+    {"category": "Formation et acculturation", "amount": 1, "start": 2.7},
+    {"category": "Formation et acculturation", "amount": "abc"},
+])
 def test_any_grid_cell_gives_a_line_or_a_french_reason(row):
     from guichet.session.editing import row_to_line
-
     assert isinstance(row_to_line(row), str)
 
 
 def test_any_milestone_or_target_cell_gives_a_french_reason():
     from guichet.session import changes
     from guichet.session.editing import milestones_from_rows
-
-    out, incomplete = milestones_from_rows(
-        [
-            {"label": "a", "month": float("inf")},
-            {"label": "b", "month": 2.7},
-            {"label": "c", "month": 3, "impact": "false"},
-        ]
-    )
+    out, incomplete = milestones_from_rows([{"label": "a", "month": float("inf")},
+                                            {"label": "b", "month": 2.7},
+                                            {"label": "c", "month": 3, "impact": "false"}])
     assert out == [] and [r.number for r in incomplete] == [1, 2, 3]
     scenario = load_preset("migration-pi")
-    for rows in (
-        [{"month": "x", "value": 1}],
-        [{"month": 1, "value": "abc"}],
-        [{"month": "9" * 5000, "value": 1}],
-        [{"month": 2.7, "value": 1}],
-    ):
+    for rows in ([{"month": "x", "value": 1}], [{"month": 1, "value": "abc"}],
+                 [{"month": "9" * 5000, "value": 1}], [{"month": 2.7, "value": 1}]):
         with pytest.raises(ScenarioError):
             changes.set_impact_targets(scenario, 0, rows)
     with pytest.raises(ScenarioError):

@@ -32,9 +32,7 @@ def seed() -> str:
 def test_rule_quotes_the_seed_word_for_word(rule_id: str, seed: str) -> None:
     rule = RULES[rule_id]
     assert rule.source.strip(), f"{rule_id} : phrase source vide"
-    assert plain(rule.source) in seed, (
-        f"{rule_id} : phrase introuvable telle quelle dans la page : {rule.source!r}"
-    )
+    assert plain(rule.source) in seed, f"{rule_id} : phrase introuvable telle quelle dans la page : {rule.source!r}"
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES.rules))
@@ -71,12 +69,8 @@ def test_numbers_of_the_seed() -> None:
     assert set(RULES.values("eligible_applicants")) == {"state_administration", "state_operator"}
     assert set(RULES.values("trusted_targets")) == {"pi", "nubo", "secnumcloud"}
     assert set(RULES.values("extension_clouds")) == {"pi", "nubo"}
-    assert set(RULES.values("excluded_categories")) == {
-        "hardware",
-        "software",
-        "cloud_resources",
-        "functional_changes",
-    }
+    assert set(RULES.values("excluded_categories")) == {"hardware", "software", "cloud_resources",
+                                                        "functional_changes"}
     assert set(RULES.values("mandatory_indicators")) == {"annual_savings_ttc", "agents_trained"}
 
 
@@ -111,43 +105,25 @@ def test_unknown_reading_is_refused_in_french() -> None:
 # a text. (Elsewhere 0.5 and 0.2 are common layout numbers or examples of user input.)
 
 PY_FILES = sorted(p for p in PACKAGE.rglob("*.py"))
-ENGINE = [
-    "engine/rules/__init__.py",
-    "engine/models.py",
-    "engine/checks.py",
-    "engine/figures.py",
-    "engine/formulas.py",
-    "io/loading.py",
-    "engine/evaluate.py",
-    "present/formatting.py",
-    "present/labels.py",
-    "cli.py",
-]
+ENGINE = ["engine/rules/__init__.py", "engine/models.py", "engine/checks.py",
+          "engine/figures.py", "engine/formulas.py", "io/loading.py", "engine/evaluate.py",
+          "present/formatting.py", "present/labels.py", "cli.py"]
 SPACE = r"[ \u00a0\u202f]?"
-AMOUNTS = {
-    int(RULES.decimal(r)) for r in ("min_project_ttc", "max_project_ttc", "min_eligible_ttc")
-}
+AMOUNTS = {int(RULES.decimal(r)) for r in ("min_project_ttc", "max_project_ttc", "min_eligible_ttc")}
 AMOUNTS.add(int(RULES.decimal("max_project_ttc") * RULES.decimal("max_cofinancing_rate")))  # 1.5 M€
 
 
 def _grouped(n: int) -> str:
     """100000 → 100[ ]?000: the amount with or without thousands separators."""
     digits = str(n)
-    head, groups = (
-        digits[: len(digits) % 3 or 3],
-        re.findall(r"\d{3}", digits[len(digits) % 3 or 3 :]),
-    )
+    head, groups = digits[: len(digits) % 3 or 3], re.findall(r"\d{3}", digits[len(digits) % 3 or 3:])
     return SPACE.join([head, *groups])
 
 
-AMOUNT_TEXT = re.compile(
-    r"(?<![\d.,])(?:" + "|".join(_grouped(n) for n in AMOUNTS) + r"|\d" + SPACE + r"M€)(?![\d])"
-)
-RATES = {
-    RULES.decimal("max_cofinancing_rate"),
-    RULES.decimal("max_training_share"),
-    RULES.decimal("default_vat_rate"),
-}
+AMOUNT_TEXT = re.compile(r"(?<![\d.,])(?:" + "|".join(_grouped(n) for n in AMOUNTS)
+                         + r"|\d" + SPACE + r"M€)(?![\d])")
+RATES = {RULES.decimal("max_cofinancing_rate"), RULES.decimal("max_training_share"),
+         RULES.decimal("default_vat_rate")}
 HORIZON = RULES["impact_horizon_months"].value
 PERCENTS = sorted({int(r * 100) for r in RATES})
 RATE_TEXT = re.compile(r"(?<![\d,])(?:" + "|".join(str(p) for p in PERCENTS) + r")" + SPACE + "%")
@@ -180,13 +156,10 @@ def test_no_rule_amount_in_python(path: Path) -> None:
             continue
         if isinstance(value, (int, float)) and value in AMOUNTS:
             found.append((line, value))
-        elif isinstance(value, str) and (
-            value.strip() in {str(a) for a in AMOUNTS} or AMOUNT_TEXT.search(value)
-        ):
+        elif isinstance(value, str) and (value.strip() in {str(a) for a in AMOUNTS}
+                                         or AMOUNT_TEXT.search(value)):
             found.append((line, value))
-    assert not found, (
-        f"{_rel(path)} : montant d’une règle écrit en dur (à lire dans rules.toml) : {found}"
-    )
+    assert not found, f"{_rel(path)} : montant d’une règle écrit en dur (à lire dans rules.toml) : {found}"
 
 
 @pytest.mark.parametrize("name", ENGINE)
@@ -203,28 +176,18 @@ def test_no_rule_rate_literal_in_the_engine(name: str) -> None:
 
 @pytest.mark.parametrize("path", PY_FILES, ids=_rel)
 def test_no_impact_horizon_in_python_texts(path: Path) -> None:
-    found = [
-        (line, value)
-        for line, value in _constants(path)
-        if isinstance(value, str) and HORIZON_TEXT.search(value)
-    ]
-    assert not found, (
-        f"{_rel(path)} : horizon d’impact écrit en dur dans un texte (à lire dans "
-        f"rules.toml, impact_horizon_months) : {found}"
-    )
+    found = [(line, value) for line, value in _constants(path)
+             if isinstance(value, str) and HORIZON_TEXT.search(value)]
+    assert not found, (f"{_rel(path)} : horizon d’impact écrit en dur dans un texte (à lire dans "
+                       f"rules.toml, impact_horizon_months) : {found}")
 
 
 @pytest.mark.parametrize("name", ENGINE)
 def test_no_rule_rate_in_engine_texts(name: str) -> None:
     """Engine texts only: elsewhere « 20 % » may be an example of what a user types."""
-    found = [
-        (line, value)
-        for line, value in _constants(PACKAGE / name)
-        if isinstance(value, str) and RATE_TEXT.search(value)
-    ]
-    assert not found, (
-        f"{name} : taux d’une règle écrit dans un texte (à lire dans rules.toml) : {found}"
-    )
+    found = [(line, value) for line, value in _constants(PACKAGE / name)
+             if isinstance(value, str) and RATE_TEXT.search(value)]
+    assert not found, f"{name} : taux d’une règle écrit dans un texte (à lire dans rules.toml) : {found}"
 
 
 def test_the_number_detectors_work() -> None:
@@ -244,10 +207,8 @@ def test_the_number_detectors_work() -> None:
 
 # --- dated values, references, units -----------------------------------------------------------
 
-
 def _raw() -> dict:
     import tomllib
-
     return tomllib.loads((PACKAGE / "engine" / "rules" / "rules.toml").read_text(encoding="utf-8"))
 
 
@@ -261,12 +222,10 @@ def test_every_value_names_where_its_sentence_stands(rule_id: str, seed: str) ->
 
 def test_a_later_dated_value_is_in_force_from_its_date_only() -> None:
     from guichet.engine.rules import parse_rules
-
     raw = _raw()
     first = raw["rules"]["max_cofinancing_rate"]["values"][0]
     raw["rules"]["max_cofinancing_rate"]["values"].append(
-        {**first, "since": dt.date(2030, 1, 1), "value": "0.4"}
-    )
+        {**first, "since": dt.date(2030, 1, 1), "value": "0.4"})
     rule = parse_rules(raw)["max_cofinancing_rate"]
     assert rule.at(dt.date(2029, 12, 31)).value == "0.5"
     assert rule.at(dt.date(2030, 1, 1)).value == "0.4"
@@ -276,7 +235,6 @@ def test_a_later_dated_value_is_in_force_from_its_date_only() -> None:
 
 def test_units_are_for_the_code_and_labels_for_display() -> None:
     from guichet.engine.rules import UNITS, parse_rules
-
     assert {r.unit for r in RULES.rules.values()} <= set(UNITS)
     assert RULES["min_project_ttc"].unit == "eur" and RULES["min_project_ttc"].unit_label == "€ TTC"
     raw = _raw()
@@ -287,7 +245,6 @@ def test_units_are_for_the_code_and_labels_for_display() -> None:
 
 def test_the_readings_texts_follow_the_values() -> None:
     from guichet.engine.rules import parse_rules
-
     raw = _raw()
     raw["rules"]["min_eligible_ttc"]["values"][0]["value"] = "60000"
     readings = parse_rules(raw).readings

@@ -14,13 +14,8 @@ import pytest
 
 from guichet.io import sharing
 from guichet.io.loading import ScenarioError, dump_scenario, load_scenario, scenario_to_data
-from guichet.io.sharing import (
-    MAX_DECOMPRESSED_BYTES,
-    MAX_TOKEN_CHARS,
-    decode_scenario,
-    encode_scenario,
-    share_url,
-)
+from guichet.io.sharing import (MAX_DECOMPRESSED_BYTES, MAX_TOKEN_CHARS, decode_scenario,
+                                encode_scenario, share_url)
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.json"))
 
@@ -40,13 +35,11 @@ def message(exc: pytest.ExceptionInfo) -> str:
 
 @pytest.fixture
 def example():
-    return load_scenario(
-        (Path(__file__).resolve().parents[1] / "examples" / "migration-pi.json").read_bytes()
-    )
+    return load_scenario((Path(__file__).resolve().parents[1] / "examples"
+                          / "migration-pi.json").read_bytes())
 
 
 # --- the contract ---------------------------------------------------------------------------------
-
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_round_trip_is_identical_for_every_example(path):
@@ -83,9 +76,8 @@ def test_padding_and_surrounding_spaces_are_tolerated(example):
 
 
 def test_share_url_sets_s_and_keeps_the_rest(example):
-    url = share_url(
-        "https://simulateur.example.gouv.fr/simulateur?lecture=total_cost&s=vieux#haut", example
-    )
+    url = share_url("https://simulateur.example.gouv.fr/simulateur?lecture=total_cost&s=vieux#haut",
+                    example)
     parts = urlsplit(url)
     assert parts.scheme == "https" and parts.path == "/simulateur" and parts.fragment == "haut"
     query = parse_qs(parts.query)
@@ -101,7 +93,6 @@ def test_share_url_on_a_bare_address(example):
 
 # --- every way a link can be wrong ----------------------------------------------------------------
 
-
 @pytest.mark.parametrize("token", ["", "   "])
 def test_empty_token(token):
     with pytest.raises(ScenarioError) as exc:
@@ -114,9 +105,8 @@ def test_not_a_string():
         decode_scenario(None)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    "token", ["abc!def", "abc+def", "abc/def", "abc def", "é", "abc=def", "abcd==="]
-)
+@pytest.mark.parametrize("token", ["abc!def", "abc+def", "abc/def", "abc def", "é", "abc=def",
+                                   "abcd==="])
 def test_not_base64url(token):
     with pytest.raises(ScenarioError) as exc:
         decode_scenario(token)
@@ -133,10 +123,8 @@ def test_truncated_base64_length():
 def test_not_zlib():
     with pytest.raises(ScenarioError) as exc:
         decode_scenario(b64(b"ceci n'est pas compress\xc3\xa9"))
-    assert message(exc) == (
-        "Le lien de partage est abîmé : son contenu n’est pas un scénario "
-        "compressé (zlib). Vérifiez que le lien a été copié en entier."
-    )
+    assert message(exc) == ("Le lien de partage est abîmé : son contenu n’est pas un scénario "
+                            "compressé (zlib). Vérifiez que le lien a été copié en entier.")
 
 
 def test_truncated_zlib_stream(example):
@@ -156,9 +144,8 @@ def test_data_after_the_zlib_stream(example):
 def test_token_too_long():
     with pytest.raises(ScenarioError) as exc:
         decode_scenario("A" * (MAX_TOKEN_CHARS + 1))
-    assert message(exc).startswith(
-        "Le lien de partage est trop long (8\u202f001 caractères ; au plus 8\u202f000)"
-    )
+    assert message(exc).startswith("Le lien de partage est trop long (8\u202f001 caractères ; "
+                                   "au plus 8\u202f000)")
 
 
 def test_not_utf8():
@@ -207,10 +194,8 @@ def test_too_large_once_decompressed():
     assert len(token) <= MAX_TOKEN_CHARS
     with pytest.raises(ScenarioError) as exc:
         decode_scenario(token)
-    assert message(exc) == (
-        "Le scénario du lien est trop volumineux une fois décompressé (plus de "
-        "1\u202f000\u202f000 octets) : il n’a pas été chargé."
-    )
+    assert message(exc) == ("Le scénario du lien est trop volumineux une fois décompressé (plus de "
+                            "1\u202f000\u202f000 octets) : il n’a pas été chargé.")
 
 
 def test_exactly_at_the_cap_is_decompressed_then_validated():
@@ -224,7 +209,6 @@ def test_exactly_at_the_cap_is_decompressed_then_validated():
 
 
 # --- decompression bombs --------------------------------------------------------------------------
-
 
 def _refused_quickly_and_small(token: str) -> str:
     tracemalloc.start()
@@ -262,13 +246,9 @@ def test_hundred_megabyte_bomb_is_refused_by_the_decompression_cap(monkeypatch):
 
 # --- what cannot be shared ------------------------------------------------------------------------
 
-
 def test_a_scenario_too_large_for_a_link_is_refused_at_encoding(example):
-    lines = [
-        line.model_copy(update={"label": f"Ligne {i} " + "x" * (i % 50)})
-        for i in range(2000)
-        for line in example.cost_lines[:1]
-    ]
+    lines = [line.model_copy(update={"label": f"Ligne {i} " + "x" * (i % 50)})
+             for i in range(2000) for line in example.cost_lines[:1]]
     big = example.model_copy(update={"cost_lines": lines})
     with pytest.raises(ScenarioError) as exc:
         encode_scenario(big)
@@ -277,13 +257,9 @@ def test_a_scenario_too_large_for_a_link_is_refused_at_encoding(example):
 
 
 def test_a_hundred_line_scenario_fits_in_a_link(example):
-    lines = [
-        line.model_copy(
-            update={"label": f"Prestation {i}", "start_month": 1 + i % 12, "end_month": 2 + i % 12}
-        )
-        for i in range(100)
-        for line in example.cost_lines[:1]
-    ]
+    lines = [line.model_copy(update={"label": f"Prestation {i}", "start_month": 1 + i % 12,
+                                     "end_month": 2 + i % 12})
+             for i in range(100) for line in example.cost_lines[:1]]
     scenario = example.model_copy(update={"cost_lines": lines})
     token = encode_scenario(scenario)
     assert len(token) <= MAX_TOKEN_CHARS

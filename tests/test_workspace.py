@@ -7,12 +7,8 @@ from guichet.session.workspace import MAX_ENTRIES, Workspace
 
 def test_presets_are_the_examples_in_order():
     ids = [p.id for p in list_presets()]
-    assert ids[:4] == [
-        "migration-pi",
-        "secnumcloud-applications",
-        "extension-nubo",
-        "not-eligible-commercial-cloud",
-    ]
+    assert ids[:4] == ["migration-pi", "secnumcloud-applications", "extension-nubo",
+                       "not-eligible-commercial-cloud"]
     assert all(p.title for p in list_presets())
 
 
@@ -29,17 +25,8 @@ def test_add_switches_and_replace_bumps_the_version():
 def test_set_rows_keeps_incomplete_rows_out_of_the_scenario():
     ws = Workspace()
     ws.add(load_preset("migration-pi"))
-    rows = ws.current.rows + [
-        {
-            "label": "à finir",
-            "category": None,
-            "amount": None,
-            "basis": "HT",
-            "vat": None,
-            "start": 1,
-            "end": 1,
-        }
-    ]
+    rows = ws.current.rows + [{"label": "à finir", "category": None, "amount": None, "basis": "HT",
+                               "vat": None, "start": 1, "end": 1}]
     ws.set_rows(rows)
     assert len(ws.scenario.cost_lines) == 4
     assert len(ws.current.rows) == 5

@@ -54,19 +54,11 @@ class Facts:
     savings: Decimal | None
     complete_impact_indicators: int
 
-    def check(
-        self, code: str, severity: Severity, rule_id: str, message: str, advice: str | None = None
-    ) -> Check:
+    def check(self, code: str, severity: Severity, rule_id: str, message: str,
+              advice: str | None = None) -> Check:
         r = self.rules[rule_id]
-        return Check(
-            code=code,
-            severity=severity,
-            message=message,
-            source=r.source,
-            rule=rule_id,
-            assumption=r.assumption,
-            advice=advice,
-        )
+        return Check(code=code, severity=severity, message=message, source=r.source, rule=rule_id,
+                     assumption=r.assumption, advice=advice)
 
 
 def _neither(items: list[str]) -> str:
@@ -82,29 +74,22 @@ def applicant_not_eligible(f: Facts) -> Check | None:
     if kind in allowed:
         return None
     return f.check(
-        "APPLICANT_NOT_ELIGIBLE",
-        "blocking",
-        "eligible_applicants",
+        "APPLICANT_NOT_ELIGIBLE", "blocking", "eligible_applicants",
         f"Le demandeur ({labels.APPLICANT_KINDS[kind]}) n’est "
         f"{_neither([labels.APPLICANT_KINDS_IN_TEXT[k] for k in allowed])}.",
         "Le dossier doit être porté par "
-        + " ou ".join(labels.APPLICANT_KINDS_IN_TEXT[k] for k in allowed)
-        + ".",
-    )
+        + " ou ".join(labels.APPLICANT_KINDS_IN_TEXT[k] for k in allowed) + ".")
 
 
 def no_operation(f: Facts) -> Check | None:
     if f.scenario.migration is not None or f.scenario.extension is not None:
         return None
     return f.check(
-        "NO_OPERATION",
-        "blocking",
-        "operation_types",
+        "NO_OPERATION", "blocking", "operation_types",
         "Le projet ne comporte ni migration d’application vers le Cloud de confiance, ni "
         "extension des offres PI ou NUBO.",
         "Décrire au moins une opération : une migration vers PI, NUBO ou une offre qualifiée "
-        "SecNumCloud, ou une extension des offres de services PI ou NUBO.",
-    )
+        "SecNumCloud, ou une extension des offres de services PI ou NUBO.")
 
 
 def target_not_trusted(f: Facts) -> Check | None:
@@ -113,14 +98,11 @@ def target_not_trusted(f: Facts) -> Check | None:
     if migration is None or migration.target in trusted:
         return None
     return f.check(
-        "TARGET_NOT_TRUSTED",
-        "blocking",
-        "trusted_targets",
+        "TARGET_NOT_TRUSTED", "blocking", "trusted_targets",
         f"La cible de migration ({labels.TARGETS[migration.target]}) n’est "
         f"{_neither([labels.TARGETS_IN_TEXT[t] for t in trusted])}.",
         "Choisir PI, NUBO ou une offre qualifiée SecNumCloud (le catalogue des prestataires "
-        "qualifiés de l’ANSSI fait foi).",
-    )
+        "qualifiés de l’ANSSI fait foi).")
 
 
 def origin_already_trusted(f: Facts) -> Check | None:
@@ -128,14 +110,11 @@ def origin_already_trusted(f: Facts) -> Check | None:
     if migration is None or migration.origin not in f.rules.values("origins_to_review"):
         return None
     return f.check(
-        "ORIGIN_ALREADY_TRUSTED",
-        "warning",
-        "origins_to_review",
+        "ORIGIN_ALREADY_TRUSTED", "warning", "origins_to_review",
         "L’hébergement d’origine est déjà un Cloud de confiance : contacter la DINUM pour "
         "évaluer le dossier.",
         f"Écrire à {f.rules.contact} en expliquant pourquoi l’hébergement actuel ne donne pas "
-        "satisfaction.",
-    )
+        "satisfaction.")
 
 
 def extension_without_commitment(f: Facts) -> Check | None:
@@ -145,14 +124,11 @@ def extension_without_commitment(f: Facts) -> Check | None:
         return None
     given = extension.third_party_commitments
     return f.check(
-        "EXTENSION_WITHOUT_COMMITMENT",
-        "blocking",
-        "min_third_party_commitments",
+        "EXTENSION_WITHOUT_COMMITMENT", "blocking", "min_third_party_commitments",
         f"L’extension déclare {given} engagement formalisé de ministère tiers ; il en faut au "
         f"moins {minimum}.",
         f"Obtenir au moins {minimum - given} engagement(s) formalisé(s) d’un ministère tiers "
-        "d’utiliser les nouveaux services une fois disponibles.",
-    )
+        "d’utiliser les nouveaux services une fois disponibles.")
 
 
 def _size_words(f: Facts) -> tuple[str, str]:
@@ -168,14 +144,11 @@ def project_too_small(f: Facts) -> Check | None:
         return None
     measured_on, to_add = _size_words(f)
     return f.check(
-        "PROJECT_TOO_SMALL",
-        "blocking",
-        "min_project_ttc",
+        "PROJECT_TOO_SMALL", "blocking", "min_project_ttc",
         f"Le projet ({eur(f.size)}, {measured_on}) est sous la taille minimale de "
         f"{eur(minimum, cents=False)} TTC.",
         f"Il manque {eur(minimum - f.size)} {to_add} pour atteindre {eur(minimum, cents=False)} : "
-        "élargir le périmètre (d’autres applications à migrer) ou regrouper des projets.",
-    )
+        "élargir le périmètre (d’autres applications à migrer) ou regrouper des projets.")
 
 
 def project_too_large(f: Facts) -> Check | None:
@@ -184,14 +157,11 @@ def project_too_large(f: Facts) -> Check | None:
         return None
     measured_on, _ = _size_words(f)
     return f.check(
-        "PROJECT_TOO_LARGE",
-        "blocking",
-        "max_project_ttc",
+        "PROJECT_TOO_LARGE", "blocking", "max_project_ttc",
         f"Le projet ({eur(f.size)}, {measured_on}) dépasse la taille maximale de "
         f"{eur(maximum, cents=False)} TTC.",
         f"Le projet dépasse {eur(maximum, cents=False)} de {eur(f.size - maximum)} : envisager "
-        "deux phases déposées séparément, ou réduire le périmètre.",
-    )
+        "deux phases déposées séparément, ou réduire le périmètre.")
 
 
 def eligible_base_too_low(f: Facts) -> Check | None:
@@ -202,27 +172,21 @@ def eligible_base_too_low(f: Facts) -> Check | None:
         if f.base >= minimum:
             return None
         return f.check(
-            "ELIGIBLE_BASE_TOO_LOW",
-            "blocking",
-            "min_eligible_ttc",
+            "ELIGIBLE_BASE_TOO_LOW", "blocking", "min_eligible_ttc",
             f"L’assiette éligible ({eur(f.base)}) est inférieure au minimum de "
             f"{eur(minimum, cents=False)} TTC éligible au cofinancement.",
             f"Il manque {eur(minimum - f.base)} de dépenses éligibles pour atteindre "
-            f"{eur(minimum, cents=False)}.",
-        )
+            f"{eur(minimum, cents=False)}.")
     if f.potential >= minimum:
         return None
     rate = f.scenario.requested_rate
     needed = base_needed_for_cofinancing(minimum, rate)
     return f.check(
-        "ELIGIBLE_BASE_TOO_LOW",
-        "blocking",
-        "min_eligible_ttc",
+        "ELIGIBLE_BASE_TOO_LOW", "blocking", "min_eligible_ttc",
         f"Le cofinancement potentiel ({eur(f.potential)}) est inférieur au plancher de "
         f"{eur(minimum, cents=False)} TTC (lecture « {f.reading.label} »).",
         f"Il manque {eur(minimum - f.potential)} de cofinancement, soit {eur(needed - f.base)} de "
-        f"dépenses éligibles au taux de {percent(rate, 2)}.",
-    )
+        f"dépenses éligibles au taux de {percent(rate, 2)}.")
 
 
 def training_share_high(f: Facts) -> Check | None:
@@ -232,15 +196,12 @@ def training_share_high(f: Facts) -> Check | None:
     cut = training_reduction(f.training, f.base - f.training, share)
     actual = percent(f.training / f.base, 2) if f.base else "—"
     return f.check(
-        "TRAINING_SHARE_HIGH",
-        "warning",
-        "max_training_share",
+        "TRAINING_SHARE_HIGH", "warning", "max_training_share",
         f"La formation ({eur(f.training)}, soit {actual} de l’assiette éligible) dépasse "
         f"{percent(share)} de l’assiette : au-delà, le simulateur ne la tient plus pour « un "
         "volume raisonné » (hypothèse du simulateur).",
         f"Réduire la formation de {eur(cut)}, ou justifier ce volume au regard de l’ambition "
-        "du projet.",
-    )
+        "du projet.")
 
 
 def other_costs_to_justify(f: Facts) -> Check | None:
@@ -250,13 +211,10 @@ def other_costs_to_justify(f: Facts) -> Check | None:
     n = sum(1 for line in f.scenario.cost_lines if line.category in to_justify)
     names = ", ".join(f"« {labels.CATEGORIES[c]} »" for c in to_justify)
     return f.check(
-        "OTHER_COSTS_TO_JUSTIFY",
-        "warning",
-        "categories_to_justify",
+        "OTHER_COSTS_TO_JUSTIFY", "warning", "categories_to_justify",
         f"{n} ligne(s) {names} ({eur(f.other)}) comptent dans l’assiette sans entrer dans une "
         "catégorie de la page (hypothèse du simulateur).",
-        "Justifier ces dépenses dans le dossier, ou les reclasser dans une catégorie précise.",
-    )
+        "Justifier ces dépenses dans le dossier, ou les reclasser dans une catégorie précise.")
 
 
 def excluded_costs(f: Facts) -> Check | None:
@@ -264,94 +222,65 @@ def excluded_costs(f: Facts) -> Check | None:
         return None
     names = ", ".join(labels.CATEGORIES_IN_TEXT[c] for c in f.rules.values("excluded_categories"))
     return f.check(
-        "EXCLUDED_COSTS",
-        "info",
-        "excluded_categories",
+        "EXCLUDED_COSTS", "info", "excluded_categories",
         f"{eur(f.excluded)} de dépenses ({names}) ne sont pas comptabilisées dans l’assiette.",
-        "Ces dépenses restent entièrement à la charge du porteur de projet.",
-    )
+        "Ces dépenses restent entièrement à la charge du porteur de projet.")
 
 
 def no_six_month_impact(f: Facts) -> Check | None:
     if f.six_month:
         return None
     horizon = int(f.rules["impact_horizon_months"].value)
-    when = (
-        f"le premier jalon d’impact est au mois {f.first_impact}"
-        if f.first_impact
-        else "aucun jalon n’apporte d’impact réel"
-    )
+    when = (f"le premier jalon d’impact est au mois {f.first_impact}" if f.first_impact
+            else "aucun jalon n’apporte d’impact réel")
     return f.check(
-        "NO_SIX_MONTH_IMPACT",
-        "info",
-        "impact_horizon_months",
+        "NO_SIX_MONTH_IMPACT", "info", "impact_horizon_months",
         f"Pas d’impact réel attendu dans les {horizon} premiers mois : {when}.",
         f"Les projets présentant un impact réel en moins de {horizon} mois sont privilégiés : "
         f"prévoir une première livraison utile au plus tard au mois {horizon} (par exemple une "
-        "première application migrée).",
-    )
+        "première application migrée).")
+
+
+def _mandatory_missing(f: Facts, code: str, message: str, to_give: str) -> Check:
+    """A mandatory indicator (« indicateurs obligatoires ») that the scenario does not give."""
+    return f.check(code, "warning", "mandatory_indicators", message,
+                   f"Indiquer {to_give} : c’est un indicateur obligatoire.")
 
 
 def savings_indicator_missing(f: Facts) -> Check | None:
     if f.savings is not None:
         return None
-    return f.check(
-        "SAVINGS_INDICATOR_MISSING",
-        "warning",
-        "mandatory_indicators",
-        "Les économies induites par le projet ne sont pas renseignées.",
-        "Indiquer les économies annuelles TTC attendues, ou le coût annuel de fonctionnement "
-        "actuel et visé : c’est un indicateur obligatoire.",
-    )
+    return _mandatory_missing(
+        f, "SAVINGS_INDICATOR_MISSING", "Les économies induites par le projet ne sont pas renseignées.",
+        "les économies annuelles TTC attendues, ou le coût annuel de fonctionnement actuel et visé")
 
 
 def agents_trained_missing(f: Facts) -> Check | None:
     if f.scenario.indicators.agents_trained is not None:
         return None
-    return f.check(
-        "AGENTS_TRAINED_MISSING",
-        "warning",
-        "mandatory_indicators",
+    return _mandatory_missing(
+        f, "AGENTS_TRAINED_MISSING",
         "Le nombre d’agents formés et travaillant dans un contexte Cloud n’est pas renseigné.",
-        "Indiquer le nombre d’agents formés à l’issue du projet : c’est un indicateur obligatoire.",
-    )
+        "le nombre d’agents formés à l’issue du projet")
 
 
 def impact_indicators_missing(f: Facts) -> Check | None:
     if f.complete_impact_indicators:
         return None
-    detail = (
-        "Aucun indicateur d’impact n’est renseigné."
-        if not f.scenario.indicators.impact
-        else "Aucun indicateur d’impact n’a à la fois sa mesure actuelle et sa cible."
-    )
+    detail = ("Aucun indicateur d’impact n’est renseigné." if not f.scenario.indicators.impact
+              else "Aucun indicateur d’impact n’a à la fois sa mesure actuelle et sa cible.")
     return f.check(
-        "IMPACT_INDICATORS_MISSING",
-        "warning",
-        "impact_indicators_required",
-        detail,
+        "IMPACT_INDICATORS_MISSING", "warning", "impact_indicators_required", detail,
         "Ajouter au moins un indicateur avec sa mesure actuelle et sa cible datée (par exemple "
-        "la fréquence des déploiements en production ou le temps de restauration sur incident).",
-    )
+        "la fréquence des déploiements en production ou le temps de restauration sur incident).")
 
 
 #: Every check, in the order the evaluation lists them within a severity.
 CHECKS: tuple[Callable[[Facts], Check | None], ...] = (
-    applicant_not_eligible,
-    no_operation,
-    target_not_trusted,
-    origin_already_trusted,
-    extension_without_commitment,
-    project_too_small,
-    project_too_large,
-    eligible_base_too_low,
-    training_share_high,
-    other_costs_to_justify,
-    excluded_costs,
-    no_six_month_impact,
-    savings_indicator_missing,
-    agents_trained_missing,
-    impact_indicators_missing,
+    applicant_not_eligible, no_operation, target_not_trusted, origin_already_trusted,
+    extension_without_commitment, project_too_small, project_too_large, eligible_base_too_low,
+    training_share_high, other_costs_to_justify, excluded_costs, no_six_month_impact,
+    savings_indicator_missing, agents_trained_missing, impact_indicators_missing,
 )
 
 
@@ -359,3 +288,4 @@ def run_checks(facts: Facts) -> list[Check]:
     """The checks that apply, blocking first, then warnings, then information."""
     found = [check for rule in CHECKS if (check := rule(facts)) is not None]
     return sorted(found, key=lambda c: SEVERITY_ORDER[c.severity])
+

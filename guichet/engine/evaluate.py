@@ -140,7 +140,6 @@ _LINE_RESULTS = TypeAdapter(list[LineResult])
 
 # --- the evaluation -------------------------------------------------------------------------------
 
-
 @dataclass
 class _Ctx:
     rules: Rules
@@ -155,14 +154,11 @@ class _Ctx:
 #: The decimal context of every computation: the models bound each number (digits, places,
 #: magnitude), so no figure comes near these limits; a computation that would is an error, never
 #: a silent giant or a number written in megabytes.
-COMPUTATION_CONTEXT = Context(
-    prec=34, Emax=40, Emin=-40, traps=[InvalidOperation, DivisionByZero, Overflow]
-)
+COMPUTATION_CONTEXT = Context(prec=34, Emax=40, Emin=-40,
+                              traps=[InvalidOperation, DivisionByZero, Overflow])
 
 
-def evaluate(
-    scenario: Scenario, reading: str | None = None, rules: Rules | None = None
-) -> Evaluation:
+def evaluate(scenario: Scenario, reading: str | None = None, rules: Rules | None = None) -> Evaluation:
     """Every figure, check and explanation of ``scenario`` under ``reading`` (the rules' default
     when None), computed in :data:`COMPUTATION_CONTEXT`."""
     with localcontext(COMPUTATION_CONTEXT):
@@ -192,23 +188,11 @@ def _lines(scenario: Scenario, rules: Rules, excluded_cats: set[str]) -> _Lines:
         rate = line.vat_rate if line.vat_rate is not None else vat_defaults[category]
         ht, rate, ttc = line_amounts(line.amount, line.basis, rate)
         excluded = category in excluded_cats
-        rows.append(
-            {
-                "index": i,
-                "label": line.label,
-                "category": category,
-                "category_label": labels.CATEGORIES[category],
-                "basis": line.basis,
-                "amount": line.amount,
-                "vat_rate": rate,
-                "ht": ht,
-                "vat": ttc - ht,
-                "ttc": ttc,
-                "excluded": excluded,
-                "start_month": line.start_month,
-                "end_month": line.end_month,
-            }
-        )
+        rows.append({
+            "index": i, "label": line.label, "category": category,
+            "category_label": labels.CATEGORIES[category], "basis": line.basis,
+            "amount": line.amount, "vat_rate": rate, "ht": ht, "vat": ttc - ht, "ttc": ttc,
+            "excluded": excluded, "start_month": line.start_month, "end_month": line.end_month})
         ttc_by[category] += ttc
         count_by[category] += 1
         spread.append((int(ttc * 100), line.start_month, line.end_month, excluded))
@@ -223,15 +207,10 @@ def _schedule(scenario: Scenario, spread: list[tuple[int, int, int, bool]]) -> l
     cumulative = 0
     for month, (elig, excl) in enumerate(spread_monthly(spread, horizon), start=1):
         cumulative += elig + excl
-        schedule.append(
-            MonthSpend(
-                month=month,
-                eligible_ttc=Decimal(elig) / 100,
-                excluded_ttc=Decimal(excl) / 100,
-                total_ttc=Decimal(elig + excl) / 100,
-                cumulative_ttc=Decimal(cumulative) / 100,
-            )
-        )
+        schedule.append(MonthSpend(month=month, eligible_ttc=Decimal(elig) / 100,
+                                   excluded_ttc=Decimal(excl) / 100,
+                                   total_ttc=Decimal(elig + excl) / 100,
+                                   cumulative_ttc=Decimal(cumulative) / 100))
     return schedule
 
 
@@ -256,68 +235,33 @@ def _evaluate(scenario: Scenario, reading: str | None, rules: Rules | None) -> E
     first_impact, six_month = _first_impact(scenario, rules)
     savings, savings_source = indicators.annual_savings(scenario.indicators)
     impact_results = _impact_results(scenario)
-    checks = run_checks(
-        Facts(
-            scenario=scenario,
-            rules=rules,
-            reading=ctx.reading,
-            total=total,
-            excluded=excluded_total,
-            base=base,
-            size=size,
-            training=lines.ttc["training"],
-            other=lines.ttc["other"],
-            potential=potential,
-            first_impact=first_impact,
-            six_month=six_month,
-            savings=savings,
-            complete_impact_indicators=sum(r.complete for r in impact_results),
-        )
-    )
+    checks = run_checks(Facts(
+        scenario=scenario, rules=rules, reading=ctx.reading, total=total, excluded=excluded_total,
+        base=base, size=size, training=lines.ttc["training"], other=lines.ttc["other"],
+        potential=potential, first_impact=first_impact, six_month=six_month, savings=savings,
+        complete_impact_indicators=sum(r.complete for r in impact_results)))
     status = _status(checks)
     cofinancing = potential if status != "ineligible" else Decimal("0.00")
     own = total - cofinancing
     years = int(rules["savings_horizon_years"].value)
     evaluation = Evaluation(
-        status=status,
-        status_label=labels.STATUSES[status],
-        reading=ctx.reading.name,
-        reading_label=ctx.reading.label,
-        rules_version=rules.version,
-        total_cost_ttc=total,
-        excluded_cost_ttc=excluded_total,
-        eligible_base_ttc=base,
-        project_size_ttc=size,
-        requested_rate=rate,
-        potential_cofinancing_ttc=potential,
-        cofinancing_ttc=cofinancing,
-        own_contribution_ttc=own,
-        training_cost_ttc=lines.ttc["training"],
-        other_cost_ttc=lines.ttc["other"],
-        six_month_impact=six_month,
-        first_impact_month=first_impact,
-        checks=checks,
-        by_category=[
-            CategoryTotal(
-                category=c,
-                label=labels.CATEGORIES[c],
-                excluded=c in excluded_cats,
-                lines=lines.count[c],
-                ttc=ttc,
-            )
-            for c, ttc in lines.ttc.items()
-        ],
-        lines=lines.results,
-        monthly_schedule=_schedule(scenario, lines.spread),
-        annual_savings_ttc=savings,
-        annual_savings_source=savings_source,
-        payback_months=indicators.payback_months(own, savings),
-        savings_horizon_years=years,
+        status=status, status_label=labels.STATUSES[status], reading=ctx.reading.name,
+        reading_label=ctx.reading.label, rules_version=rules.version, total_cost_ttc=total,
+        excluded_cost_ttc=excluded_total, eligible_base_ttc=base, project_size_ttc=size,
+        requested_rate=rate, potential_cofinancing_ttc=potential, cofinancing_ttc=cofinancing,
+        own_contribution_ttc=own, training_cost_ttc=lines.ttc["training"],
+        other_cost_ttc=lines.ttc["other"], six_month_impact=six_month,
+        first_impact_month=first_impact, checks=checks,
+        by_category=[CategoryTotal(category=c, label=labels.CATEGORIES[c],
+                                   excluded=c in excluded_cats, lines=lines.count[c], ttc=ttc)
+                     for c, ttc in lines.ttc.items()],
+        lines=lines.results, monthly_schedule=_schedule(scenario, lines.spread),
+        annual_savings_ttc=savings, annual_savings_source=savings_source,
+        payback_months=indicators.payback_months(own, savings), savings_horizon_years=years,
         five_year_savings_ttc=indicators.cumulative_savings(savings, years),
         agents_trained=scenario.indicators.agents_trained,
         agents_cloud_context=scenario.indicators.agents_cloud_context,
-        impact_indicators=impact_results,
-        explanations={},
+        impact_indicators=impact_results, explanations={},
     )
     evaluation.explanations = _explanations(ctx, evaluation)
     return evaluation
@@ -327,22 +271,13 @@ def _impact_results(scenario: Scenario) -> list[ImpactResult]:
     out = []
     for ind in scenario.indicators.impact:
         preset = indicators.preset_for(ind)
-        targets = [
-            TargetResult(month=m, value=v, band=indicators.band_of(preset, v))
-            for m, v in indicators.targets_of(ind)
-        ]
-        out.append(
-            ImpactResult(
-                name=ind.name,
-                unit=ind.unit or (preset.unit if preset else ""),
-                preset=preset.id if preset else None,
-                better=preset.better if preset else None,
-                baseline=ind.baseline,
-                baseline_band=indicators.band_of(preset, ind.baseline),
-                targets=targets,
-                complete=ind.baseline is not None and bool(targets),
-            )
-        )
+        targets = [TargetResult(month=m, value=v, band=indicators.band_of(preset, v))
+                   for m, v in indicators.targets_of(ind)]
+        out.append(ImpactResult(
+            name=ind.name, unit=ind.unit or (preset.unit if preset else ""),
+            preset=preset.id if preset else None, better=preset.better if preset else None,
+            baseline=ind.baseline, baseline_band=indicators.band_of(preset, ind.baseline),
+            targets=targets, complete=ind.baseline is not None and bool(targets)))
     return out
 
 
@@ -359,121 +294,62 @@ def _explained(ctx: _Ctx, key: str, value: str, computation: str, **words: str) 
     """The explanation of figure ``key``: its definition (:mod:`guichet.engine.figures`) with this
     scenario's value and numbers."""
     figure = FIGURES[key]
-    return Explanation(
-        label=figure.name(ctx.rules),
-        value=value,
-        formula=figure.formula_text(ctx.rules, **words),
-        computation=computation,
-        sources=[ctx.source(rule_id) for rule_id in figure.rules],
-    )
+    return Explanation(label=figure.name(ctx.rules), value=value,
+                       formula=figure.formula_text(ctx.rules, **words), computation=computation,
+                       sources=[ctx.source(rule_id) for rule_id in figure.rules])
 
 
 def _explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
-    """Every figure's explanation, in the order a person reads them."""
-    return {
-        **_cost_explanations(ctx, e),
-        **_decision_explanations(ctx, e),
-        **_savings_explanations(ctx, e),
-        "status": _status_explanation(ctx, e),
-    }
-
-
-def _cost_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
-    """From the total cost to the potential co-financing."""
     present = [c for c in e.by_category if c.lines]
 
     def terms(cats: list[CategoryTotal]) -> str:
         parts = [f"{c.label} {eur(c.ttc)}" for c in cats]
         return " + ".join(parts) if parts else "aucune ligne"
-
     rate, words = e.requested_rate, rule_words(ctx.rules)
-    size_on = FIGURES[
-        "total_cost_ttc" if ctx.reading.size_measure == "total_cost" else "eligible_base_ttc"
-    ].name(ctx.rules)
-    return {
+    size_on = FIGURES["total_cost_ttc" if ctx.reading.size_measure == "total_cost"
+                      else "eligible_base_ttc"].name(ctx.rules)
+    horizon = words["horizon"]
+    out = {
         "total_cost_ttc": _explained(
-            ctx,
-            "total_cost_ttc",
-            eur(e.total_cost_ttc),
-            f"{len(e.lines)} ligne(s) : {terms(present)} = {eur(e.total_cost_ttc)}",
-        ),
+            ctx, "total_cost_ttc", eur(e.total_cost_ttc),
+            f"{len(e.lines)} ligne(s) : {terms(present)} = {eur(e.total_cost_ttc)}"),
         "excluded_cost_ttc": _explained(
-            ctx,
-            "excluded_cost_ttc",
-            eur(e.excluded_cost_ttc),
-            f"{terms([c for c in present if c.excluded])} = {eur(e.excluded_cost_ttc)}",
-        ),
+            ctx, "excluded_cost_ttc", eur(e.excluded_cost_ttc),
+            f"{terms([c for c in present if c.excluded])} = {eur(e.excluded_cost_ttc)}"),
         "eligible_base_ttc": _explained(
-            ctx,
-            "eligible_base_ttc",
-            eur(e.eligible_base_ttc),
-            f"{eur(e.total_cost_ttc)} − {eur(e.excluded_cost_ttc)} = {eur(e.eligible_base_ttc)}",
-        ),
+            ctx, "eligible_base_ttc", eur(e.eligible_base_ttc),
+            f"{eur(e.total_cost_ttc)} − {eur(e.excluded_cost_ttc)} = {eur(e.eligible_base_ttc)}"),
         "project_size_ttc": _explained(
-            ctx,
-            "project_size_ttc",
-            eur(e.project_size_ttc),
+            ctx, "project_size_ttc", eur(e.project_size_ttc),
             f"{eur(e.project_size_ttc)} ; fourchette {words['min_project']} – "
-            f"{words['max_project']}",
-            measured_on=size_on,
-            reading=ctx.reading.label,
-        ),
+            f"{words['max_project']}", measured_on=size_on, reading=ctx.reading.label),
         "requested_rate": _explained(
-            ctx, "requested_rate", percent(rate, 2), f"{percent(rate, 2)} ≤ {words['max_rate']}"
-        ),
+            ctx, "requested_rate", percent(rate, 2), f"{percent(rate, 2)} ≤ {words['max_rate']}"),
         "potential_cofinancing_ttc": _explained(
-            ctx,
-            "potential_cofinancing_ttc",
-            eur(e.potential_cofinancing_ttc),
-            f"{percent(rate, 2)} × {eur(e.eligible_base_ttc)} = {eur(e.potential_cofinancing_ttc)}",
-        ),
-    }
-
-
-def _decision_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
-    """The co-financing, what remains, the six-month flag and the training share."""
-    horizon = rule_words(ctx.rules)["horizon"]
-    return {
+            ctx, "potential_cofinancing_ttc", eur(e.potential_cofinancing_ttc),
+            f"{percent(rate, 2)} × {eur(e.eligible_base_ttc)} = "
+            f"{eur(e.potential_cofinancing_ttc)}"),
         "cofinancing_ttc": _explained(
-            ctx,
-            "cofinancing_ttc",
-            eur(e.cofinancing_ttc),
-            f"statut « {e.status_label} » → {eur(e.cofinancing_ttc)}",
-        ),
+            ctx, "cofinancing_ttc", eur(e.cofinancing_ttc),
+            f"statut « {e.status_label} » → {eur(e.cofinancing_ttc)}"),
         "own_contribution_ttc": _explained(
-            ctx,
-            "own_contribution_ttc",
-            eur(e.own_contribution_ttc),
-            f"{eur(e.total_cost_ttc)} − {eur(e.cofinancing_ttc)} = {eur(e.own_contribution_ttc)}",
-        ),
+            ctx, "own_contribution_ttc", eur(e.own_contribution_ttc),
+            f"{eur(e.total_cost_ttc)} − {eur(e.cofinancing_ttc)} = {eur(e.own_contribution_ttc)}"),
         "six_month_impact": _explained(
-            ctx,
-            "six_month_impact",
-            "Oui" if e.six_month_impact else "Non",
-            (
-                f"premier jalon d’impact : mois {e.first_impact_month}"
-                if e.first_impact_month
-                else "aucun jalon d’impact"
-            )
-            + f" ; horizon : mois {horizon}",
-        ),
+            ctx, "six_month_impact", "Oui" if e.six_month_impact else "Non",
+            (f"premier jalon d’impact : mois {e.first_impact_month}" if e.first_impact_month
+             else "aucun jalon d’impact") + f" ; horizon : mois {horizon}"),
         "training_share": _explained(
-            ctx,
-            "training_share",
+            ctx, "training_share",
             percent(e.training_cost_ttc / e.eligible_base_ttc, 1) if e.eligible_base_ttc else "—",
-            f"{eur(e.training_cost_ttc)} ÷ {eur(e.eligible_base_ttc)}",
-        ),
+            f"{eur(e.training_cost_ttc)} ÷ {eur(e.eligible_base_ttc)}"),
+        **_savings_explanations(ctx, e),
+        "status": _explained(
+            ctx, "status", e.status_label,
+            f"{len(e.checks_of('blocking'))} bloquant(s), {len(e.checks_of('warning'))} "
+            f"réserve(s), {len(e.checks_of('info'))} information(s)"),
     }
-
-
-def _status_explanation(ctx: _Ctx, e: Evaluation) -> Explanation:
-    return _explained(
-        ctx,
-        "status",
-        e.status_label,
-        f"{len(e.checks_of('blocking'))} bloquant(s), {len(e.checks_of('warning'))} "
-        f"réserve(s), {len(e.checks_of('info'))} information(s)",
-    )
+    return out
 
 
 def _savings_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
@@ -482,10 +358,8 @@ def _savings_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
     if e.annual_savings_source == "derived":
         assert ind.current_annual_run_cost_ttc is not None
         assert ind.target_annual_run_cost_ttc is not None and e.annual_savings_ttc is not None
-        how = (
-            f"coût annuel actuel {eur(ind.current_annual_run_cost_ttc)} − coût annuel visé "
-            f"{eur(ind.target_annual_run_cost_ttc)} = {eur(e.annual_savings_ttc)}"
-        )
+        how = (f"coût annuel actuel {eur(ind.current_annual_run_cost_ttc)} − coût annuel visé "
+               f"{eur(ind.target_annual_run_cost_ttc)} = {eur(e.annual_savings_ttc)}")
     elif e.annual_savings_source == "declared" and e.annual_savings_ttc is not None:
         how = f"économies déclarées : {eur(e.annual_savings_ttc)} par an"
     else:
@@ -493,24 +367,19 @@ def _savings_explanations(ctx: _Ctx, e: Evaluation) -> dict[str, Explanation]:
     savings = e.annual_savings_ttc
     return {
         "annual_savings_ttc": _explained(
-            ctx, "annual_savings_ttc", eur(savings) if savings is not None else "—", how
-        ),
+            ctx, "annual_savings_ttc", eur(savings) if savings is not None else "—", how),
         "payback_months": _explained(
-            ctx,
-            "payback_months",
+            ctx, "payback_months",
             f"{e.payback_months} mois" if e.payback_months is not None else "—",
             f"{eur(e.own_contribution_ttc)} × 12 ÷ {eur(savings)} = {e.payback_months} mois"
             if e.payback_months is not None and savings is not None
-            else "pas d’économies positives : pas de retour sur investissement calculé",
-        ),
+            else "pas d’économies positives : pas de retour sur investissement calculé"),
         "five_year_savings_ttc": _explained(
-            ctx,
-            "five_year_savings_ttc",
+            ctx, "five_year_savings_ttc",
             eur(e.five_year_savings_ttc) if e.five_year_savings_ttc is not None else "—",
             f"{eur(savings)} × {years} = {eur(e.five_year_savings_ttc)}"
             if savings is not None and e.five_year_savings_ttc is not None
-            else "économies non renseignées",
-        ),
+            else "économies non renseignées"),
     }
 
 
@@ -518,4 +387,4 @@ def line_explanation(line: LineResult) -> str:
     """One line's TTC, with its numbers (computed on demand: formatting is slow for 10 000 lines)."""
     if line.basis == "ttc":
         return f"{eur(line.amount)} saisis TTC → {eur(line.ttc)} (HT {eur(line.ht)})"
-    return f"{eur(line.amount)} HT × (1 + {percent(line.vat_rate, 2)}) = {eur(line.ttc)} TTC"
+    return (f"{eur(line.amount)} HT × (1 + {percent(line.vat_rate, 2)}) = {eur(line.ttc)} TTC")

@@ -59,25 +59,14 @@ def _num(value: object) -> Decimal | None:
 
 @lru_cache(maxsize=1)
 def load_presets() -> PresetCatalogue:
-    text = (
-        resources.files("guichet.engine.rules")
-        .joinpath(INDICATORS_FILE)
-        .read_text(encoding="utf-8")
-    )
+    text = resources.files("guichet.engine.rules").joinpath(INDICATORS_FILE).read_text(encoding="utf-8")
     raw = tomllib.loads(text)
     presets = {
-        pid: Preset(
-            id=pid,
-            name=p["name"],
-            unit=p["unit"],
-            better=p["better"],
-            bands=tuple(
-                Band(b["name"], _num(b.get("min")), _num(b.get("max"))) for b in p.get("bands", [])
-            ),
-            note=p.get("note", ""),
-            assumption=bool(p.get("assumption", False)),
-            extension_only=bool(p.get("extension_only", False)),
-        )
+        pid: Preset(id=pid, name=p["name"], unit=p["unit"], better=p["better"],
+                    bands=tuple(Band(b["name"], _num(b.get("min")), _num(b.get("max")))
+                                for b in p.get("bands", [])),
+                    note=p.get("note", ""), assumption=bool(p.get("assumption", False)),
+                    extension_only=bool(p.get("extension_only", False)))
         for pid, p in raw["presets"].items()
     }
     meta = raw["meta"]
@@ -139,17 +128,10 @@ def cumulative_savings(annual: Decimal | None, years: int) -> Decimal | None:
     return None if annual is None else round_half_up(annual * years)
 
 
-def payback_series(
-    own_contribution: Decimal, annual: Decimal | None, years: int
-) -> list[dict[str, Decimal | int]]:
+def payback_series(own_contribution: Decimal, annual: Decimal | None,
+                   years: int) -> list[dict[str, Decimal | int]]:
     """Month by month over ``years`` years: cumulative savings (annual ÷ 12 a month) and the own
     contribution they must cover."""
     monthly = (annual or Decimal(0)) / 12
-    return [
-        {
-            "month": m,
-            "cumulative_savings": round_half_up(monthly * m),
-            "own_contribution": own_contribution,
-        }
-        for m in range(0, years * 12 + 1)
-    ]
+    return [{"month": m, "cumulative_savings": round_half_up(monthly * m),
+             "own_contribution": own_contribution} for m in range(0, years * 12 + 1)]

@@ -11,16 +11,8 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
+                      ValidationInfo, field_validator)
 from pydantic_core import PydanticCustomError
 
 from guichet.engine.rules import Rules, load_rules
@@ -49,11 +41,9 @@ _SPACE_LIKE = dict.fromkeys(map(ord, "\t\n\r\v\f\x85\u2028\u2029"), " ")
 #: types, and what native libraries (the chart renderer, the spreadsheet writer) choke on; and the
 #: bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which
 #: would turn the app's own sentences around the text.
-_FORBIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\u202a-\u202e\u2066-\u2069"
-    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
-    + "]"
-)
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\u202a-\u202e\u2066-\u2069"
+                        + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}"
+                                  for p in range(17)) + "]")
 
 
 def clean_text(text: str) -> str:
@@ -67,8 +57,7 @@ def clean_text(text: str) -> str:
             "text_characters",
             "caractère non autorisé (U+{code}, caractère de contrôle, de sens d’écriture ou "
             "non-caractère Unicode) en position {position} : le retirer du texte",
-            {"code": f"{ord(ch):04X}", "position": bad.start() + 1},
-        )
+            {"code": f"{ord(ch):04X}", "position": bad.start() + 1})
     return text.strip()
 
 
@@ -82,19 +71,13 @@ _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def number_as_written(value: Any) -> Any:
     """Before a number field: a text must be a plain number (JSON numbers arrive as Decimal)."""
     if isinstance(value, bool):
-        raise PydanticCustomError(
-            "decimal_type", "nombre attendu (reçu {given})", {"given": "vrai" if value else "faux"}
-        )
+        raise PydanticCustomError("decimal_type", "nombre attendu (reçu {given})",
+                                  {"given": "vrai" if value else "faux"})
     if isinstance(value, str) and value.strip().lower().lstrip("+-") in _NON_FINITE:
-        raise PydanticCustomError(
-            "finite_number", "nombre fini attendu (NaN et Infinity sont refusés)"
-        )
+        raise PydanticCustomError("finite_number", "nombre fini attendu (NaN et Infinity sont refusés)")
     if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip()):
-        raise PydanticCustomError(
-            "number_text",
-            "nombre attendu (reçu {given}) : chiffres 0 à 9 et point décimal",
-            {"given": repr(value[:40])},
-        )
+        raise PydanticCustomError("number_text", "nombre attendu (reçu {given}) : chiffres 0 à 9 "
+                                  "et point décimal", {"given": repr(value[:40])})
     return value
 
 
@@ -102,20 +85,16 @@ def whole_number(value: Any) -> Any:
     """Before an integer field: an integer, or a JSON number with no fraction (``3``, ``3.0``);
     never a boolean nor a text."""
     if isinstance(value, bool) or isinstance(value, str):
-        raise PydanticCustomError(
-            "int_type", "nombre entier attendu (reçu {given})", {"given": repr(value)}
-        )
+        raise PydanticCustomError("int_type", "nombre entier attendu (reçu {given})",
+                                  {"given": repr(value)})
     return value
 
 
 def date_as_written(value: Any) -> Any:
     """Before a date field: a date as ``AAAA-MM-JJ``, nothing more (no time)."""
     if isinstance(value, str) and not _DATE_TEXT.fullmatch(value):
-        raise PydanticCustomError(
-            "date_parsing",
-            "date attendue au format AAAA-MM-JJ (reçu {given})",
-            {"given": repr(value[:40])},
-        )
+        raise PydanticCustomError("date_parsing", "date attendue au format AAAA-MM-JJ (reçu "
+                                  "{given})", {"given": repr(value[:40])})
     return value
 
 
@@ -130,52 +109,32 @@ def bounded_number(value: Decimal) -> Decimal:
     zeros = len(digits) - len("".join(map(str, digits)).rstrip("0") or "0")
     places = max(0, -(exponent + zeros)) if any(digits) else 0
     if places > MAX_PLACES:
-        raise PydanticCustomError(
-            "number_places", "trop de décimales (au plus {places})", {"places": MAX_PLACES}
-        )
+        raise PydanticCustomError("number_places",
+                                  "trop de décimales (au plus {places})", {"places": MAX_PLACES})
     if len(digits) - zeros + max(0, exponent + zeros) > MAX_DIGITS:
-        raise PydanticCustomError(
-            "number_digits", "nombre trop long (au plus {digits} chiffres)", {"digits": MAX_DIGITS}
-        )
+        raise PydanticCustomError("number_digits",
+                                  "nombre trop long (au plus {digits} chiffres)",
+                                  {"digits": MAX_DIGITS})
     return value if value else Decimal(0)
-
 
 ApplicantKind = Literal["state_administration", "state_operator", "other"]
 Origin = Literal["physical", "other_internal_cloud", "unqualified_cloud", "trusted_cloud"]
 Target = Literal["pi", "nubo", "secnumcloud", "other"]
 Cloud = Literal["pi", "nubo"]
-Category = Literal[
-    "external_services",
-    "internal_staff",
-    "training",
-    "hardware",
-    "software",
-    "cloud_resources",
-    "functional_changes",
-    "other",
-]
+Category = Literal["external_services", "internal_staff", "training", "hardware", "software",
+                   "cloud_resources", "functional_changes", "other"]
 Basis = Literal["ht", "ttc"]
 
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(clean_text)]
 Month = Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=MAX_MONTH)]
-Money = Annotated[
-    Decimal,
-    BeforeValidator(number_as_written),
-    Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
-    AfterValidator(bounded_number),
-]
-AnyNumber = Annotated[
-    Decimal,
-    BeforeValidator(number_as_written),
-    Field(allow_inf_nan=False, ge=-MAX_AMOUNT, le=MAX_AMOUNT),
-    AfterValidator(bounded_number),
-]
-Rate = Annotated[
-    Decimal,
-    BeforeValidator(number_as_written),
-    Field(ge=0, le=1, allow_inf_nan=False),
-    AfterValidator(bounded_number),
-]
+Money = Annotated[Decimal, BeforeValidator(number_as_written),
+                  Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
+                  AfterValidator(bounded_number)]
+AnyNumber = Annotated[Decimal, BeforeValidator(number_as_written),
+                      Field(allow_inf_nan=False, ge=-MAX_AMOUNT, le=MAX_AMOUNT),
+                      AfterValidator(bounded_number)]
+Rate = Annotated[Decimal, BeforeValidator(number_as_written), Field(ge=0, le=1, allow_inf_nan=False),
+                 AfterValidator(bounded_number)]
 
 
 class _Model(BaseModel):
@@ -299,18 +258,14 @@ class Scenario(_Model):
     applicant: Applicant
     migration: Migration | None = None
     extension: Extension | None = None
-    start_date: Annotated[
-        dt.date, BeforeValidator(date_as_written), Field(ge=MIN_START_DATE, le=MAX_START_DATE)
-    ]
+    start_date: Annotated[dt.date, BeforeValidator(date_as_written),
+                          Field(ge=MIN_START_DATE, le=MAX_START_DATE)]
     cost_lines: list[CostLine] = Field(default_factory=list, max_length=MAX_LINES)
     milestones: list[Milestone] = Field(default_factory=list, max_length=1000)
-    requested_rate: Annotated[
-        Decimal, BeforeValidator(number_as_written), AfterValidator(bounded_number)
-    ] = Field(
-        default_factory=_default_rate,
-        allow_inf_nan=False,
-        json_schema_extra=_default_rate_in_schema,
-    )
+    requested_rate: Annotated[Decimal, BeforeValidator(number_as_written),
+                              AfterValidator(bounded_number)] = Field(
+        default_factory=_default_rate, allow_inf_nan=False,
+        json_schema_extra=_default_rate_in_schema)
     indicators: Indicators = Field(default_factory=Indicators)
 
     @field_validator("requested_rate")

@@ -107,36 +107,21 @@ def _walk_nonfinite(value: Any, loc: tuple[int | str, ...] = ()) -> list[Problem
     while stack:
         node, where = stack.pop()
         if isinstance(node, _NonFinite):
-            problems.append(
-                Problem(
-                    path_of(where), f"valeur non finie ({node.text}) : un nombre fini est attendu"
-                )
-            )
+            problems.append(Problem(path_of(where),
+                                    f"valeur non finie ({node.text}) : un nombre fini est attendu"))
         elif isinstance(node, _TooLong):
-            problems.append(
-                Problem(
-                    path_of(where),
-                    f"nombre trop long ({len(node.text)} caractères ; au plus {MAX_NUMBER_CHARS})",
-                )
-            )
+            problems.append(Problem(path_of(where), f"nombre trop long ({len(node.text)} "
+                                                    f"caractères ; au plus {MAX_NUMBER_CHARS})"))
         elif isinstance(node, dict):
             if isinstance(node, _Duplicates):
-                problems.extend(
-                    Problem(
-                        path_of(where + (k,)),
-                        "champ en double : il ne doit figurer qu’une fois dans son objet",
-                    )
-                    for k in dict.fromkeys(node.duplicates)
-                )
-            stack.extend(
-                (v, where + (k,)) for k, v in reversed(node.items()) if isinstance(v, _WALKED)
-            )
+                problems.extend(Problem(path_of(where + (k,)), "champ en double : il ne doit "
+                                        "figurer qu’une fois dans son objet")
+                                for k in dict.fromkeys(node.duplicates))
+            stack.extend((v, where + (k,)) for k, v in reversed(node.items())
+                         if isinstance(v, _WALKED))
         elif isinstance(node, list):
-            stack.extend(
-                (node[i], where + (i,))
-                for i in range(len(node) - 1, -1, -1)
-                if isinstance(node[i], _WALKED)
-            )
+            stack.extend((node[i], where + (i,)) for i in range(len(node) - 1, -1, -1)
+                         if isinstance(node[i], _WALKED))
     return problems
 
 
@@ -163,11 +148,8 @@ def french_message(err: Mapping[str, Any]) -> str:
     """A French message for one pydantic error."""
     kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
     shown = _shown(given)
-    unknown = (
-        f"valeur inconnue (reçu {shown})"
-        if isinstance(given, (dict, list))
-        else f"valeur {shown} inconnue"
-    )
+    unknown = (f"valeur inconnue (reçu {shown})" if isinstance(given, (dict, list))
+               else f"valeur {shown} inconnue")
     messages = {
         "missing": "champ obligatoire manquant",
         "extra_forbidden": "champ inconnu du format de scénario",
@@ -219,35 +201,22 @@ def _capped(problems: list[Problem], more: int = 0) -> list[Problem]:
     extra = len(problems) - MAX_PROBLEMS + more
     if extra <= 0:
         return problems
-    return problems[:MAX_PROBLEMS] + [
-        Problem("", f"et {extra} autre(s) problème(s) : corriger d’abord les premiers")
-    ]
+    return problems[:MAX_PROBLEMS] + [Problem("", f"et {extra} autre(s) problème(s) : corriger "
+                                                  "d’abord les premiers")]
 
 
 #: The fields each object of the format may have, by where it stands (lists by their items).
 def _known_fields() -> dict[tuple[str, ...], frozenset[str]]:
-    from guichet.engine.models import (
-        Applicant,
-        CostLine,
-        DatedTarget,
-        Extension,
-        ImpactIndicator,
-        Indicators,
-        Migration,
-        Milestone,
-    )
-
-    return {
-        (): frozenset(Scenario.model_fields),
-        ("applicant",): frozenset(Applicant.model_fields),
-        ("migration",): frozenset(Migration.model_fields),
-        ("extension",): frozenset(Extension.model_fields),
-        ("cost_lines",): frozenset(CostLine.model_fields),
-        ("milestones",): frozenset(Milestone.model_fields),
-        ("indicators",): frozenset(Indicators.model_fields),
-        ("indicators", "impact"): frozenset(ImpactIndicator.model_fields),
-        ("indicators", "impact", "targets"): frozenset(DatedTarget.model_fields),
-    }
+    from guichet.engine.models import (Applicant, CostLine, DatedTarget, Extension, ImpactIndicator,
+                                       Indicators, Migration, Milestone)
+    return {(): frozenset(Scenario.model_fields), ("applicant",): frozenset(Applicant.model_fields),
+            ("migration",): frozenset(Migration.model_fields),
+            ("extension",): frozenset(Extension.model_fields),
+            ("cost_lines",): frozenset(CostLine.model_fields),
+            ("milestones",): frozenset(Milestone.model_fields),
+            ("indicators",): frozenset(Indicators.model_fields),
+            ("indicators", "impact"): frozenset(ImpactIndicator.model_fields),
+            ("indicators", "impact", "targets"): frozenset(DatedTarget.model_fields)}
 
 
 def _unknown_fields(data: dict[str, Any]) -> tuple[list[Problem], int]:
@@ -260,11 +229,8 @@ def _unknown_fields(data: dict[str, Any]) -> tuple[list[Problem], int]:
     known = _known_fields()
     while stack:
         shape, loc, node = stack.pop()
-        items = (
-            [(loc + (i,), item) for i, item in enumerate(node)]
-            if isinstance(node, list)
-            else [(loc, node)]
-        )
+        items = ([(loc + (i,), item) for i, item in enumerate(node)] if isinstance(node, list)
+                 else [(loc, node)])
         for where, obj in items:
             if not isinstance(obj, dict) or shape not in known:
                 continue
@@ -272,9 +238,8 @@ def _unknown_fields(data: dict[str, Any]) -> tuple[list[Problem], int]:
                 if key not in known[shape]:
                     count += 1
                     if len(found) <= MAX_PROBLEMS:
-                        found.append(
-                            Problem(path_of(where + (key,)), "champ inconnu du format de scénario")
-                        )
+                        found.append(Problem(path_of(where + (key,)),
+                                             "champ inconnu du format de scénario"))
                 elif isinstance(value, (dict, list)):
                     stack.append((shape + (key,), where + (key,), value))
     return found, count
@@ -288,17 +253,11 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
         loc = tuple(err["loc"])
         if err["type"] == "literal_error" and loc == ("schema_version",):
             given = err.get("input")
-            version = (
-                f"version de format inconnue (reçu {_shown(given)})"
-                if isinstance(given, (dict, list))
-                else f"version de format {_shown(given)} inconnue"
-            )
-            problems.append(
-                Problem(
-                    "schema_version",
-                    f"{version} ; seule la version {SCHEMA_VERSION} est prise en charge",
-                )
-            )
+            version = (f"version de format inconnue (reçu {_shown(given)})"
+                       if isinstance(given, (dict, list))
+                       else f"version de format {_shown(given)} inconnue")
+            problems.append(Problem("schema_version", f"{version} ; seule la version "
+                                                      f"{SCHEMA_VERSION} est prise en charge"))
             continue
         problems.append(Problem(path_of(loc), french_message(err)))
     return _capped(problems, exc.error_count() - len(problems))
@@ -336,40 +295,22 @@ def parse_json(text: str | bytes) -> Any:
     marked (reported with their path by :func:`scenario_from_data`)."""
     if isinstance(text, bytes):
         if len(text) > MAX_SCENARIO_BYTES:
-            raise ScenarioError(
-                [
-                    Problem(
-                        "", f"fichier trop volumineux : plus de {number(MAX_SCENARIO_BYTES)} octets"
-                    )
-                ]
-            )
+            raise ScenarioError([Problem("", "fichier trop volumineux : plus de "
+                                             f"{number(MAX_SCENARIO_BYTES)} octets")])
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ScenarioError([Problem("", "le fichier n’est pas du texte UTF-8")]) from None
     elif len(text) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(
-            [Problem("", f"texte trop volumineux (au plus {MAX_SCENARIO_BYTES} caractères)")]
-        )
+        raise ScenarioError([Problem("", f"texte trop volumineux (au plus {MAX_SCENARIO_BYTES} "
+                                         "caractères)")])
     text = text.lstrip("\ufeff")
     try:
-        return json.loads(
-            text,
-            parse_float=_float,
-            parse_int=_int,
-            parse_constant=_NonFinite,
-            object_pairs_hook=_object,
-        )
+        return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_NonFinite,
+                          object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            [
-                Problem(
-                    "",
-                    f"JSON mal formé, ligne {exc.lineno}, colonne {exc.colno} : "
-                    f"{_json_reason(exc.msg)}",
-                )
-            ]
-        ) from None
+        raise ScenarioError([Problem("", f"JSON mal formé, ligne {exc.lineno}, colonne {exc.colno} : "
+                                         f"{_json_reason(exc.msg)}")]) from None
     except RecursionError:
         raise ScenarioError([Problem("", "JSON trop profondément imbriqué")]) from None
 

@@ -47,7 +47,7 @@ from typing import Any
 #: Seconds a child may take for all the charts of one PDF before it is killed.
 TIMEOUT = 30.0
 #: Bytes of private writable memory (``RLIMIT_DATA``) a child may use.
-MEMORY_LIMIT = 2 * 1024**3
+MEMORY_LIMIT = 2 * 1024 ** 3
 #: Children rendering at the same time, in one server process.
 MAX_CHILDREN = 2
 #: A PNG larger than this, in bytes or in pixels, is dropped (the PDF's size, and the memory the
@@ -61,14 +61,8 @@ _log = logging.getLogger(__name__)
 
 # --- the parent's side ----------------------------------------------------------------------------
 
-
-def render_pngs(
-    specs: list[dict[str, Any]],
-    *,
-    scale: float = 2.0,
-    timeout: float | None = None,
-    memory_limit: int | None = None,
-) -> list[bytes | None] | None:
+def render_pngs(specs: list[dict[str, Any]], *, scale: float = 2.0, timeout: float | None = None,
+                memory_limit: int | None = None) -> list[bytes | None] | None:
     """The PNG of each Vega-Lite spec (``None`` for a spec that failed to render), rendered
     all together in one child process; ``None`` when the child failed as a whole (crashed,
     killed, out of memory, out of time, or could not start). Never raises."""
@@ -77,11 +71,8 @@ def render_pngs(
     if not specs:
         return []
     try:
-        request = json.dumps(
-            {"charts": [{"spec": s, "scale": scale} for s in specs]},
-            ensure_ascii=True,
-            allow_nan=False,
-        ).encode("ascii")
+        request = json.dumps({"charts": [{"spec": s, "scale": scale} for s in specs]},
+                             ensure_ascii=True, allow_nan=False).encode("ascii")
     except (TypeError, ValueError) as exc:  # not JSON: nothing a child could draw
         _log.warning("chart specs not serialisable: %s", exc)
         return None
@@ -90,20 +81,9 @@ def render_pngs(
         return None
     try:
         run = subprocess.run(
-            [
-                sys.executable,
-                "-I",
-                __file__,
-                "--memory",
-                str(int(memory_limit)),
-                "--cpu",
-                str(int(timeout * 2) + 5),
-            ],
-            input=request,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
+            [sys.executable, "-I", __file__, "--memory", str(int(memory_limit)),
+             "--cpu", str(int(timeout * 2) + 5)],
+            input=request, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         _log.warning("chart rendering killed after %s s", timeout)
         return None
@@ -113,7 +93,8 @@ def render_pngs(
     finally:
         _SLOTS.release()
     if run.returncode != 0:
-        _log.warning("chart renderer ended with status %s: %s", run.returncode, _reason(run.stderr))
+        _log.warning("chart renderer ended with status %s: %s", run.returncode,
+                     _reason(run.stderr))
         return None
     try:
         pngs = json.loads(run.stdout)["pngs"]
@@ -137,14 +118,14 @@ def _png(text: str | None) -> bytes | None:
     if text is None:
         return None
     data = base64.b64decode(text, validate=True)
-    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) > MAX_PNG_BYTES or len(data) < 24:
+    if (not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) > MAX_PNG_BYTES
+            or len(data) < 24):
         return None
     width, height = struct.unpack(">II", data[16:24])
     return data if width * height <= MAX_PNG_PIXELS else None
 
 
 # --- the child's side -----------------------------------------------------------------------------
-
 
 def _limit(memory: int, cpu: int) -> None:
     try:
@@ -172,11 +153,8 @@ def render_in_this_process(spec: dict[str, Any], scale: float = 2.0) -> bytes:
         major_minor = ".".join(schema.rsplit("/v", 1)[1].split(".")[:2])
         if major_minor in vlc.get_vegalite_versions():
             version = major_minor
-    png: bytes = (
-        vlc.vegalite_to_png(spec, scale=scale, vl_version=version)
-        if version
-        else vlc.vegalite_to_png(spec, scale=scale)
-    )
+    png: bytes = (vlc.vegalite_to_png(spec, scale=scale, vl_version=version) if version
+                  else vlc.vegalite_to_png(spec, scale=scale))
     return png
 
 

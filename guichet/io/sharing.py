@@ -30,13 +30,8 @@ import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from guichet.engine.models import Scenario
-from guichet.io.loading import (
-    Problem,
-    ScenarioError,
-    parse_json,
-    scenario_from_data,
-    scenario_to_data,
-)
+from guichet.io.loading import (Problem, ScenarioError, parse_json, scenario_from_data,
+                                scenario_to_data)
 from guichet.present.formatting import number
 
 #: The URL query parameter that holds the scenario.
@@ -56,9 +51,8 @@ def _error(message: str) -> ScenarioError:
 
 def scenario_json_bytes(scenario: Scenario) -> bytes:
     """The scenario format as compact UTF-8 JSON: what the link compresses."""
-    return json.dumps(scenario_to_data(scenario), ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8"
-    )
+    return json.dumps(scenario_to_data(scenario), ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 def encode_scenario(scenario: Scenario) -> str:
@@ -68,40 +62,31 @@ def encode_scenario(scenario: Scenario) -> str:
     :func:`decode_scenario`: a link made here always opens)."""
     raw = scenario_json_bytes(scenario)
     if len(raw) > MAX_DECOMPRESSED_BYTES:
-        raise _error(
-            f"Le scénario est trop volumineux pour un lien de partage "
-            f"({number(len(raw))} octets ; au plus {number(MAX_DECOMPRESSED_BYTES)}) : "
-            "exportez-le plutôt en fichier JSON."
-        )
+        raise _error(f"Le scénario est trop volumineux pour un lien de partage "
+                     f"({number(len(raw))} octets ; au plus {number(MAX_DECOMPRESSED_BYTES)}) : "
+                     "exportez-le plutôt en fichier JSON.")
     token = base64.urlsafe_b64encode(zlib.compress(raw, 9)).rstrip(b"=").decode("ascii")
     if len(token) > MAX_TOKEN_CHARS:
-        raise _error(
-            f"Le scénario est trop volumineux pour un lien de partage (lien de "
-            f"{number(len(token))} caractères ; au plus {number(MAX_TOKEN_CHARS)}) : "
-            "exportez-le plutôt en fichier JSON."
-        )
+        raise _error(f"Le scénario est trop volumineux pour un lien de partage (lien de "
+                     f"{number(len(token))} caractères ; au plus {number(MAX_TOKEN_CHARS)}) : "
+                     "exportez-le plutôt en fichier JSON.")
     return token
 
 
 def _unbase64(token: str) -> bytes:
     body = token.rstrip("=")
     if len(token) - len(body) > 2 or not _BASE64URL.fullmatch(body):
-        raise _error(
-            "Le lien de partage est abîmé : le paramètre « s » contient des caractères "
-            "qui ne sont pas du base64url (seuls A à Z, a à z, 0 à 9, « - » et « _ » sont "
-            f"permis). {_COPY_ADVICE}"
-        )
+        raise _error("Le lien de partage est abîmé : le paramètre « s » contient des caractères "
+                     "qui ne sont pas du base64url (seuls A à Z, a à z, 0 à 9, « - » et « _ » sont "
+                     f"permis). {_COPY_ADVICE}")
     if len(body) % 4 == 1:  # no base64 text has this length: a character was lost
-        raise _error(
-            "Le lien de partage est abîmé : le paramètre « s » est tronqué. " + _COPY_ADVICE
-        )
+        raise _error("Le lien de partage est abîmé : le paramètre « s » est tronqué. "
+                     + _COPY_ADVICE)
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError):  # pragma: no cover - excluded by the checks above
-        raise _error(
-            f"Le lien de partage est abîmé : le paramètre « s » n’est pas du base64url. "
-            f"{_COPY_ADVICE}"
-        ) from None
+        raise _error(f"Le lien de partage est abîmé : le paramètre « s » n’est pas du base64url. "
+                     f"{_COPY_ADVICE}") from None
 
 
 def _inflate(data: bytes, limit: int) -> bytes:
@@ -110,24 +95,17 @@ def _inflate(data: bytes, limit: int) -> bytes:
     try:
         out = inflater.decompress(data, limit + 1)
     except zlib.error:
-        raise _error(
-            "Le lien de partage est abîmé : son contenu n’est pas un scénario compressé "
-            f"(zlib). {_COPY_ADVICE}"
-        ) from None
+        raise _error("Le lien de partage est abîmé : son contenu n’est pas un scénario compressé "
+                     f"(zlib). {_COPY_ADVICE}") from None
     if len(out) > limit or inflater.unconsumed_tail:
-        raise _error(
-            "Le scénario du lien est trop volumineux une fois décompressé (plus de "
-            f"{number(limit)} octets) : il n’a pas été chargé."
-        )
+        raise _error("Le scénario du lien est trop volumineux une fois décompressé (plus de "
+                     f"{number(limit)} octets) : il n’a pas été chargé.")
     if not inflater.eof:
-        raise _error(
-            f"Le lien de partage est incomplet : les données compressées s’arrêtent avant "
-            f"la fin. {_COPY_ADVICE}"
-        )
+        raise _error(f"Le lien de partage est incomplet : les données compressées s’arrêtent avant "
+                     f"la fin. {_COPY_ADVICE}")
     if inflater.unused_data:
-        raise _error(
-            "Le lien de partage est abîmé : des données suivent la fin du scénario compressé."
-        )
+        raise _error("Le lien de partage est abîmé : des données suivent la fin du scénario "
+                     "compressé.")
     return out
 
 
@@ -142,10 +120,8 @@ def decode_scenario(token: str) -> Scenario:
     if not token:
         raise _error("Le lien de partage ne contient pas de scénario (paramètre « s » vide).")
     if len(token) > MAX_TOKEN_CHARS:
-        raise _error(
-            f"Le lien de partage est trop long ({number(len(token))} caractères ; au plus "
-            f"{number(MAX_TOKEN_CHARS)}) : il n’a pas été produit par le simulateur."
-        )
+        raise _error(f"Le lien de partage est trop long ({number(len(token))} caractères ; au plus "
+                     f"{number(MAX_TOKEN_CHARS)}) : il n’a pas été produit par le simulateur.")
     raw = _inflate(_unbase64(token), MAX_DECOMPRESSED_BYTES)
     try:
         text = raw.decode("utf-8")

@@ -23,23 +23,14 @@ ROWS: list[Row] = [
     (short("requested_rate"), lambda s, e: percent(e.requested_rate, 2)),
     (short("cofinancing_ttc"), lambda s, e: eur(e.cofinancing_ttc)),
     (short("own_contribution_ttc"), lambda s, e: eur(e.own_contribution_ttc)),
-    (
-        short("six_month_impact"),
-        lambda s, e: f"Oui (mois {e.first_impact_month})" if e.six_month_impact else "Non",
-    ),
+    (short("six_month_impact"), lambda s, e: (
+        f"Oui (mois {e.first_impact_month})" if e.six_month_impact else "Non")),
     ("Demandeur", lambda s, e: labels.APPLICANT_KINDS[s.applicant.kind]),
     ("Cible de migration", lambda s, e: labels.TARGETS[s.migration.target] if s.migration else "—"),
-    (
-        "Extension",
-        lambda s, e: (
-            ", ".join(labels.CLOUDS[c] for c in s.extension.clouds) if s.extension else "—"
-        ),
-    ),
+    ("Extension", lambda s, e: (", ".join(labels.CLOUDS[c] for c in s.extension.clouds)
+                                if s.extension else "—")),
     ("Lignes de coût", lambda s, e: str(len(s.cost_lines))),
-    (
-        "Points bloquants",
-        lambda s, e: ", ".join(c.code for c in e.checks_of("blocking")) or "aucun",
-    ),
+    ("Points bloquants", lambda s, e: ", ".join(c.code for c in e.checks_of("blocking")) or "aucun"),
     ("Réserves", lambda s, e: ", ".join(c.code for c in e.checks_of("warning")) or "aucune"),
 ]
 

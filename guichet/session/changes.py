@@ -55,11 +55,8 @@ def add_impact_indicator(scenario: Scenario, preset_id: str | None) -> Scenario:
     """Add an impact indicator from a preset (a DORA metric, service usage) or a blank one."""
     data = scenario.model_dump(mode="python")
     preset = load_presets().presets.get(preset_id) if preset_id else None
-    item = (
-        {"name": preset.name, "unit": preset.unit, "preset": preset.id}
-        if preset
-        else {"name": "Nouvel indicateur", "unit": ""}
-    )
+    item = ({"name": preset.name, "unit": preset.unit, "preset": preset.id} if preset
+            else {"name": "Nouvel indicateur", "unit": ""})
     data["indicators"]["impact"].append(item)
     return scenario_from_data(data)
 
@@ -70,9 +67,8 @@ def remove_impact_indicator(scenario: Scenario, index: int) -> Scenario:
     return scenario_from_data(data)
 
 
-def set_impact_targets(
-    scenario: Scenario, index: int, rows: list[dict[str, Any]]
-) -> tuple[Scenario, int]:
+def set_impact_targets(scenario: Scenario, index: int,
+                       rows: list[dict[str, Any]]) -> tuple[Scenario, int]:
     """Replace an indicator's dated targets with the complete rows (month and value); returns the
     new scenario and how many rows were left out as incomplete. The single ``target`` of the first
     form is folded into the list."""
@@ -84,24 +80,13 @@ def set_impact_targets(
             left_out += not (is_blank(month) and is_blank(value))
             continue
         if not (_is_number(month) and _is_number(value)):
-            raise ScenarioError(
-                [
-                    Problem(
-                        f"indicators.impact[{index}].targets[{number - 1}]",
-                        "mois et cible : des nombres sont attendus",
-                    )
-                ]
-            )
+            raise ScenarioError([Problem(f"indicators.impact[{index}].targets[{number - 1}]",
+                                         "mois et cible : des nombres sont attendus")])
         targets.append((month, to_decimal(value)))
     data = scenario.model_dump(mode="python")
     item = data["indicators"]["impact"][index]
-    item.update(
-        {
-            "targets": [{"month": m, "value": v} for m, v in sorted(targets, key=_month)],
-            "target": None,
-            "month": None,
-        }
-    )
+    item.update({"targets": [{"month": m, "value": v} for m, v in sorted(targets, key=_month)],
+                 "target": None, "month": None})
     return scenario_from_data(data), left_out
 
 

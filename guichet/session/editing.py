@@ -25,23 +25,11 @@ COLUMNS = ["label", "category", "amount", "basis", "vat", "start", "end"]
 CATEGORY_BY_LABEL = {v: k for k, v in labels.CATEGORIES.items()}
 BASIS_BY_LABEL = {v: k for k, v in labels.BASES.items()}
 COLUMN_LABELS = {
-    "label": "Libellé",
-    "category": "Catégorie",
-    "amount": "Montant (€)",
-    "basis": "Base",
-    "vat": "TVA %",
-    "start": "Début",
-    "end": "Fin",
+    "label": "Libellé", "category": "Catégorie", "amount": "Montant (€)", "basis": "Base",
+    "vat": "TVA %", "start": "Début", "end": "Fin",
 }
-FIELD_TO_COLUMN = {
-    "label": "label",
-    "category": "category",
-    "amount": "amount",
-    "basis": "basis",
-    "vat_rate": "vat",
-    "start_month": "start",
-    "end_month": "end",
-}
+FIELD_TO_COLUMN = {"label": "label", "category": "category", "amount": "amount", "basis": "basis",
+                   "vat_rate": "vat", "start_month": "start", "end_month": "end"}
 
 
 @dataclass(frozen=True)
@@ -100,11 +88,8 @@ def row_to_line(row: Row) -> CostLine | str:
     if missing:
         return "à compléter : " + ", ".join(missing)
     raw_category, raw_basis = row["category"], row.get("basis") or "HT"
-    category = (
-        CATEGORY_BY_LABEL.get(raw_category, raw_category)
-        if isinstance(raw_category, str)
-        else raw_category
-    )
+    category = (CATEGORY_BY_LABEL.get(raw_category, raw_category) if isinstance(raw_category, str)
+                else raw_category)
     basis = BASIS_BY_LABEL.get(raw_basis, raw_basis) if isinstance(raw_basis, str) else raw_basis
     try:
         vat = None if is_blank(row.get("vat")) else _number(row["vat"])
@@ -113,17 +98,10 @@ def row_to_line(row: Row) -> CostLine | str:
         start = 1 if is_blank(row.get("start")) else row["start"]
         end = start if is_blank(row.get("end")) else row["end"]
         label = "" if is_blank(row.get("label")) else str(row["label"])
-        return CostLine.model_validate(
-            {
-                "label": label or labels.CATEGORIES.get(str(category), "Ligne"),
-                "category": category,
-                "amount": _number(row["amount"]),
-                "basis": basis,
-                "vat_rate": vat,
-                "start_month": start,
-                "end_month": end,
-            }
-        )
+        return CostLine.model_validate({
+            "label": label or labels.CATEGORIES.get(str(category), "Ligne"), "category": category,
+            "amount": _number(row["amount"]), "basis": basis, "vat_rate": vat,
+            "start_month": start, "end_month": end})
     except ValidationError as exc:
         return _reasons(exc)
     except (ValueError, TypeError, ArithmeticError):
@@ -143,11 +121,8 @@ def lines_from_rows(rows: list[Row]) -> tuple[list[CostLine], list[IncompleteRow
     return lines, incomplete
 
 
-def apply_editor_delta(
-    base_rows: list[Row],
-    delta: dict[str, Any] | None,
-    columns: tuple[str, ...] | list[str] = tuple(COLUMNS),
-) -> list[Row]:
+def apply_editor_delta(base_rows: list[Row], delta: dict[str, Any] | None,
+                       columns: tuple[str, ...] | list[str] = tuple(COLUMNS)) -> list[Row]:
     """Apply a data editor's cumulative state ({edited_rows, added_rows, deleted_rows}, positions
     relative to ``base_rows``) and return the resulting rows (a new list)."""
     delta = delta or {}
@@ -188,15 +163,9 @@ def milestones_from_rows(rows: list[Row]) -> tuple[list[Milestone], list[Incompl
         label = "" if is_blank(row.get("label")) else str(row["label"])
         impact = row.get("impact")
         try:
-            out.append(
-                Milestone.model_validate(
-                    {
-                        "label": label or f"Jalon {i}",
-                        "month": row["month"],
-                        "impact": False if is_blank(impact) else impact,
-                    }
-                )
-            )
+            out.append(Milestone.model_validate({
+                "label": label or f"Jalon {i}", "month": row["month"],
+                "impact": False if is_blank(impact) else impact}))
         except ValidationError as exc:
             incomplete.append(IncompleteRow(i, french_message(exc.errors()[0])))
         except (ValueError, TypeError, ArithmeticError):

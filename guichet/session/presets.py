@@ -13,12 +13,7 @@ from guichet.present import labels
 from guichet.present.formatting import eur
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-ORDER = [
-    "migration-pi",
-    "secnumcloud-applications",
-    "extension-nubo",
-    "not-eligible-commercial-cloud",
-]
+ORDER = ["migration-pi", "secnumcloud-applications", "extension-nubo", "not-eligible-commercial-cloud"]
 
 
 @dataclass(frozen=True)
@@ -29,10 +24,8 @@ class Preset:
 
 
 def list_presets() -> list[Preset]:
-    files = sorted(
-        EXAMPLES_DIR.glob("*.json"),
-        key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem),
-    )
+    files = sorted(EXAMPLES_DIR.glob("*.json"),
+                   key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem))
     return [Preset(id=p.stem, title=load_scenario(p.read_bytes()).name, path=p) for p in files]
 
 
@@ -47,12 +40,8 @@ def blank_scenario(today: dt.date | None = None) -> Scenario:
     """A new, empty project: an administration migrating to PI, starting next month."""
     today = today or dt.date.today()
     start = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    return Scenario(
-        name="Nouveau projet",
-        applicant=Applicant(kind="state_administration"),
-        migration=Migration(origin="physical", target="pi"),
-        start_date=start,
-    )
+    return Scenario(name="Nouveau projet", applicant=Applicant(kind="state_administration"),
+                    migration=Migration(origin="physical", target="pi"), start_date=start)
 
 
 def preset_summary(scenario: Scenario) -> str:
@@ -61,9 +50,7 @@ def preset_summary(scenario: Scenario) -> str:
     ops = []
     if scenario.migration:
         target = labels.TARGETS[scenario.migration.target].split(" (")[0]
-        ops.append(
-            f"Migration vers {target[0].lower() + target[1:] if target.startswith(('Offre', 'Autre')) else target}"
-        )
+        ops.append(f"Migration vers {target[0].lower() + target[1:] if target.startswith(('Offre', 'Autre')) else target}")
     if scenario.extension:
         ops.append("Extension " + " et ".join(labels.CLOUDS[c] for c in scenario.extension.clouds))
     return " · ".join(ops + [f"{eur(e.total_cost_ttc, cents=False)} TTC", e.status_label])

@@ -59,15 +59,8 @@ class Workspace:
         try:
             evaluate(scenario, reading=self.reading)
         except (ArithmeticError, ValueError) as exc:
-            raise ScenarioError(
-                [
-                    Problem(
-                        "",
-                        "le scénario n’a pas pu être calculé : "
-                        "une valeur dépasse ce que le simulateur traite",
-                    )
-                ]
-            ) from exc
+            raise ScenarioError([Problem("", "le scénario n’a pas pu être calculé : "
+                                             "une valeur dépasse ce que le simulateur traite")]) from exc
         entry = Entry(id=self.next_id, scenario=scenario, rows=rows_from_lines(scenario.cost_lines))
         self.next_id += 1
         self.entries.append(entry)
@@ -116,7 +109,7 @@ class Workspace:
     def duplicate(self) -> Entry:
         source = self.current
         suffix = " (copie)"
-        name = source.scenario.name[: MAX_TEXT - len(suffix)] + suffix
+        name = source.scenario.name[:MAX_TEXT - len(suffix)] + suffix
         copy = changed(source.scenario, name=name).model_copy(deep=True)
         entry = self.add(copy)
         entry.rows = [dict(r) for r in source.rows]

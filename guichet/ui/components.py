@@ -43,32 +43,22 @@ def status_banner(e: Evaluation) -> None:
     box(f"**Statut : {e.status_label}** — {detail}", icon=icon)
     horizon = impact_horizon()
     if e.six_month_impact:
-        st.markdown(
-            f"**Impact réel en moins de {horizon} mois : oui** "
-            f"(premier impact au mois {e.first_impact_month})."
-        )
+        st.markdown(f"**Impact réel en moins de {horizon} mois : oui** "
+                    f"(premier impact au mois {e.first_impact_month}).")
     else:
-        when = (
-            f"premier impact au mois {e.first_impact_month}"
-            if e.first_impact_month
-            else "aucun jalon d’impact"
-        )
-        st.markdown(
-            f"**Impact réel en moins de {horizon} mois : non** ({when}) — "
-            "les projets à impact rapide sont privilégiés."
-        )
+        when = (f"premier impact au mois {e.first_impact_month}" if e.first_impact_month
+                else "aucun jalon d’impact")
+        st.markdown(f"**Impact réel en moins de {horizon} mois : non** ({when}) — "
+                    "les projets à impact rapide sont privilégiés.")
 
 
 def explanation(x: Explanation) -> None:
     """Like a rule page: the figure, its formula, this scenario's numbers, the sources."""
     sources = "  \n".join(
         f"Source ({s.title}{' — hypothèse du simulateur' if s.assumption else ''}) : « {s.sentence} »"
-        for s in x.sources
-    )
-    st.markdown(
-        f"**{x.label} = {x.value}**  \n*Formule* : {x.formula}  \n"
-        f"*Avec les chiffres de ce scénario* : {x.computation}"
-    )
+        for s in x.sources)
+    st.markdown(f"**{x.label} = {x.value}**  \n*Formule* : {x.formula}  \n"
+                f"*Avec les chiffres de ce scénario* : {x.computation}")
     if sources:
         st.caption(sources)
 
@@ -93,9 +83,8 @@ def remembered_toggle(label: str, key: str) -> bool:
     return st.toggle(label, value=st.session_state.get(memory, False), key=key, on_change=remember)
 
 
-def explained_metric(
-    x: Explanation, key: str, label: str | None = None, more: tuple[Explanation, ...] = ()
-) -> None:
+def explained_metric(x: Explanation, key: str, label: str | None = None,
+                     more: tuple[Explanation, ...] = ()) -> None:
     """A figure, and under it « Comment est-ce calculé ? » with its rule page."""
     st.metric(label or x.label, x.value)
     box, is_open = on_demand("Comment est-ce calculé ?", key=f"explication-{key}")
@@ -106,25 +95,16 @@ def explained_metric(
 
 
 def key_figures(e: Evaluation, compact: bool = False) -> None:
-    figures = [
-        (key, short(key))
-        for key in (
-            "total_cost_ttc",
-            "excluded_cost_ttc",
-            "eligible_base_ttc",
-            "cofinancing_ttc",
-            "own_contribution_ttc",
-        )
-    ]
+    figures = [(key, short(key)) for key in ("total_cost_ttc", "excluded_cost_ttc",
+                                               "eligible_base_ttc", "cofinancing_ttc",
+                                               "own_contribution_ttc")]
     # compact: one under the other, in the caller's container (no layout block to redraw)
     cols = None if compact else st.columns(len(figures))
     for i, (key, label) in enumerate(figures):
         if key == "cofinancing_ttc":
             label += f" ({percent(e.requested_rate, 2)})"
         with cols[i] if cols else contextlib.nullcontext():
-            more = (
-                (e.explanations["potential_cofinancing_ttc"],) if key == "cofinancing_ttc" else ()
-            )
+            more = (e.explanations["potential_cofinancing_ttc"],) if key == "cofinancing_ttc" else ()
             explained_metric(e.explanations[key], key, label=label, more=more)
 
 
@@ -143,10 +123,7 @@ def checks(e: Evaluation) -> None:
         st.success("Succès : aucun contrôle à signaler.", icon=":material/check_circle:")
         return
     sections: tuple[tuple[Severity, str], ...] = (
-        ("blocking", "Points bloquants"),
-        ("warning", "Réserves"),
-        ("info", "Informations"),
-    )
+        ("blocking", "Points bloquants"), ("warning", "Réserves"), ("info", "Informations"))
     for severity, title in sections:
         items = e.checks_of(severity)
         if items:
@@ -160,10 +137,8 @@ def scenario_caption(name: str) -> None:
 
 
 def reading_caption(e: Evaluation) -> None:
-    st.caption(
-        f"Lecture de la règle de taille en vigueur : « {e.reading_label} » "
-        f"(modifiable sur la page Règles) — règles {e.rules_version}."
-    )
+    st.caption(f"Lecture de la règle de taille en vigueur : « {e.reading_label} » "
+               f"(modifiable sur la page Règles) — règles {e.rules_version}.")
 
 
 def category_label(code: str) -> str:
@@ -175,16 +150,12 @@ def figures_strip(e: Evaluation) -> None:
     st.markdown(
         f"**Après vos lignes** — assiette éligible : **{eur(e.eligible_base_ttc)}** · dépenses "
         f"exclues : **{eur(e.excluded_cost_ttc)}** · cofinancement : **{eur(e.cofinancing_ttc)}** · "
-        f"reste à charge : **{eur(e.own_contribution_ttc)}** · statut : **{e.status_label}**"
-    )
+        f"reste à charge : **{eur(e.own_contribution_ttc)}** · statut : **{e.status_label}**")
 
 
-def chart_with_table(
-    chart: alt.TopLevelMixin | dict[str, Any],
-    table: pd.DataFrame | Callable[[], pd.DataFrame],
-    what: str,
-    key: str | None = None,
-) -> None:
+def chart_with_table(chart: alt.TopLevelMixin | dict[str, Any],
+                     table: pd.DataFrame | Callable[[], pd.DataFrame], what: str,
+                     key: str | None = None) -> None:
     """A chart (an altair chart, or its Vega-Lite spec) and, right under it, its data as a table
     (the accessible alternative), drawn when that expander is opened. ``table`` is the table or
     a function making it (then called only when the expander is open). ``what`` names the chart
@@ -192,9 +163,8 @@ def chart_with_table(
     ``what`` may repeat on the page."""
     spec = chart if isinstance(chart, dict) else charts.vega_spec(chart)
     st.vega_lite_chart(_arrow_datasets(spec), theme=None, width="stretch")
-    box, is_open = on_demand(
-        f"Données du graphique « {md(what)} » (tableau)", key=key or f"tableau-{slug(what)}"
-    )
+    box, is_open = on_demand(f"Données du graphique « {md(what)} » (tableau)",
+                             key=key or f"tableau-{slug(what)}")
     if is_open:
         with box:
             st.dataframe(table() if callable(table) else table, hide_index=True, width="stretch")
@@ -218,18 +188,13 @@ def band_sentence(result: ImpactResult) -> str:
         return "À compléter : la mesure actuelle et au moins une cible datée."
     parts = []
     if result.baseline is not None:
-        parts.append(
-            "Mesure actuelle"
-            + (f" : bande DORA {result.baseline_band}" if result.baseline_band else " saisie")
-        )
+        parts.append("Mesure actuelle" + (f" : bande DORA {result.baseline_band}" if result.baseline_band else " saisie"))
     else:
         parts.append("Mesure actuelle à saisir")
     if result.targets:
         last = result.targets[-1]
         when = f"M{last.month}" if last.month else "non datée"
-        parts.append(
-            f"dernière cible ({when})" + (f" : bande DORA {last.band}" if last.band else " saisie")
-        )
+        parts.append(f"dernière cible ({when})" + (f" : bande DORA {last.band}" if last.band else " saisie"))
     else:
         parts.append("aucune cible datée")
     return " → ".join(parts)

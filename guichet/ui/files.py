@@ -29,17 +29,11 @@ def on_open_scenario(key: str) -> None:
         scenario = load_scenario(upload.getvalue())
         state.workspace().add(scenario)
     except ScenarioError as exc:
-        state.flash(
-            "error",
-            f"Erreur : le fichier « {md(upload.name)} » n’a pas pu être ouvert "
-            f"({md(_problems(exc))}). Le scénario affiché est inchangé.",
-        )
+        state.flash("error", f"Erreur : le fichier « {md(upload.name)} » n’a pas pu être ouvert "
+                             f"({md(_problems(exc))}). Le scénario affiché est inchangé.")
         return
-    state.flash(
-        "success",
-        f"Succès : scénario « {md(scenario.name)} » ouvert ; il s’ajoute aux "
-        "scénarios de la session.",
-    )
+    state.flash("success", f"Succès : scénario « {md(scenario.name)} » ouvert ; il s’ajoute aux "
+                           "scénarios de la session.")
 
 
 def on_import_file(key: str) -> None:
@@ -50,11 +44,8 @@ def on_import_file(key: str) -> None:
     try:
         st.session_state[PREVIEW] = (upload.name, import_cost_lines(upload.getvalue(), upload.name))
     except ScenarioError as exc:
-        state.flash(
-            "error",
-            f"Erreur : le fichier « {md(upload.name)} » n’a pas pu être lu "
-            f"({md(_problems(exc))}). Aucune ligne n’a été importée.",
-        )
+        state.flash("error", f"Erreur : le fichier « {md(upload.name)} » n’a pas pu être lu "
+                             f"({md(_problems(exc))}). Aucune ligne n’a été importée.")
 
 
 def on_apply_import(mode: str) -> None:
@@ -68,18 +59,12 @@ def on_apply_import(mode: str) -> None:
             ws.replace(replace_lines(ws.scenario, preview.lines))
             verb = "mise(s) à la place des lignes du"
     except ScenarioError as exc:
-        state.flash(
-            "error",
-            f"Erreur : les lignes de « {md(name)} » n’ont pas été importées "
-            f"({md(_problems(exc))}). Le scénario affiché est inchangé.",
-        )
+        state.flash("error", f"Erreur : les lignes de « {md(name)} » n’ont pas été importées "
+                             f"({md(_problems(exc))}). Le scénario affiché est inchangé.")
         st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
         return
-    state.flash(
-        "success",
-        f"Succès : {len(preview.lines)} ligne(s) de « {md(name)} » {verb} "
-        f"scénario ; {len(preview.rejected)} ligne(s) refusée(s) non importée(s).",
-    )
+    state.flash("success", f"Succès : {len(preview.lines)} ligne(s) de « {md(name)} » {verb} "
+                           f"scénario ; {len(preview.rejected)} ligne(s) refusée(s) non importée(s).")
     st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
 
 

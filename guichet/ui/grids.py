@@ -22,14 +22,8 @@ from guichet.engine.indicators import targets_of
 from guichet.engine.models import MAX_AMOUNT, MAX_MONTH, MAX_TEXT
 from guichet.engine.rules import load_rules
 from guichet.present import labels
-from guichet.session.editing import (
-    COLUMN_LABELS,
-    COLUMNS,
-    MILESTONE_COLUMNS,
-    Row,
-    apply_editor_delta,
-    milestone_rows,
-)
+from guichet.session.editing import (COLUMN_LABELS, COLUMNS, MILESTONE_COLUMNS, Row,
+                                     apply_editor_delta, milestone_rows)
 from guichet.ui import state
 
 
@@ -70,52 +64,32 @@ class Grid:
 
 
 #: The cost lines (nullable integers for the months).
-LINES = Grid(
-    "lines",
-    tuple(COLUMNS),
-    {
-        "label": "string",
-        "category": "string",
-        "amount": "float64",
-        "basis": "string",
-        "vat": "float64",
-        "start": "Int64",
-        "end": "Int64",
-    },
-    lambda: state.workspace().current.rows,
-)
+LINES = Grid("lines", tuple(COLUMNS),
+             {"label": "string", "category": "string", "amount": "float64", "basis": "string",
+              "vat": "float64", "start": "Int64", "end": "Int64"},
+             lambda: state.workspace().current.rows)
 
-MILESTONES = Grid(
-    "milestones",
-    tuple(MILESTONE_COLUMNS),
-    {"label": "string", "month": "Int64", "impact": "boolean"},
-    lambda: milestone_rows(state.scenario().milestones),
-)
+MILESTONES = Grid("milestones", tuple(MILESTONE_COLUMNS),
+                  {"label": "string", "month": "Int64", "impact": "boolean"},
+                  lambda: milestone_rows(state.scenario().milestones))
 
 
 def targets(index: int) -> Grid:
     """The dated targets of impact indicator ``index``."""
-
     def rows() -> list[Row]:
         indicator = state.scenario().indicators.impact[index]
         return [{"month": m or None, "value": float(v)} for m, v in targets_of(indicator)]
-
-    return Grid(
-        f"targets.{index}", ("month", "value"), {"month": "Int64", "value": "float64"}, rows
-    )
+    return Grid(f"targets.{index}", ("month", "value"), {"month": "Int64", "value": "float64"},
+                rows)
 
 
 def lines_caption() -> str:
     """What the cost-line grid's columns mean, with the rules' own values."""
     words = rule_words()
-    free = ", ".join(
-        labels.CATEGORIES[c].lower() for c in load_rules().values("vat_free_categories")
-    )
-    return (
-        f"Montants en euros ; « Début » et « Fin » : mois du projet. Vide dans « TVA % » : "
-        f"{words['default_vat']}, et 0 % pour : {free}. Sont exclus de l’assiette : "
-        f"{words['excluded']}."
-    )
+    free = ", ".join(labels.CATEGORIES[c].lower() for c in load_rules().values("vat_free_categories"))
+    return (f"Montants en euros ; « Début » et « Fin » : mois du projet. Vide dans « TVA % » : "
+            f"{words['default_vat']}, et 0 % pour : {free}. Sont exclus de l’assiette : "
+            f"{words['excluded']}.")
 
 
 def lines_columns() -> dict[str, Any]:
@@ -124,51 +98,21 @@ def lines_columns() -> dict[str, Any]:
     return {
         "label": st.column_config.TextColumn(COLUMN_LABELS["label"], max_chars=MAX_TEXT, width=200),
         "category": st.column_config.SelectboxColumn(
-            COLUMN_LABELS["category"],
-            options=list(labels.CATEGORIES.values()),
-            required=True,
-            width=180,
-        ),
+            COLUMN_LABELS["category"], options=list(labels.CATEGORIES.values()), required=True,
+            width=180),
         "amount": st.column_config.NumberColumn(
-            COLUMN_LABELS["amount"],
-            min_value=0,
-            max_value=float(MAX_AMOUNT),
-            step=0.01,
-            format="localized",
-        ),
+            COLUMN_LABELS["amount"], min_value=0, max_value=float(MAX_AMOUNT), step=0.01,
+            format="localized"),
         "basis": st.column_config.SelectboxColumn(
-            COLUMN_LABELS["basis"],
-            options=list(labels.BASES.values()),
-            default="HT",
-            required=True,
-            width="small",
-            help="Montant saisi HT ou TTC",
-        ),
+            COLUMN_LABELS["basis"], options=list(labels.BASES.values()), default="HT",
+            required=True, width="small", help="Montant saisi HT ou TTC"),
         "vat": st.column_config.NumberColumn(
-            COLUMN_LABELS["vat"],
-            min_value=0,
-            max_value=100,
-            step=0.1,
-            format="localized",
-            width="small",
-            help=vat_help,
-        ),
+            COLUMN_LABELS["vat"], min_value=0, max_value=100, step=0.1, format="localized",
+            width="small", help=vat_help),
         "start": st.column_config.NumberColumn(
-            COLUMN_LABELS["start"],
-            min_value=1,
-            max_value=MAX_MONTH,
-            step=1,
-            default=1,
-            width="small",
-            help="Premier mois de la dépense (1 = premier mois du projet)",
-        ),
+            COLUMN_LABELS["start"], min_value=1, max_value=MAX_MONTH, step=1, default=1,
+            width="small", help="Premier mois de la dépense (1 = premier mois du projet)"),
         "end": st.column_config.NumberColumn(
-            COLUMN_LABELS["end"],
-            min_value=1,
-            max_value=MAX_MONTH,
-            step=1,
-            default=1,
-            width="small",
-            help="Dernier mois de la dépense",
-        ),
+            COLUMN_LABELS["end"], min_value=1, max_value=MAX_MONTH, step=1, default=1,
+            width="small", help="Dernier mois de la dépense"),
     }

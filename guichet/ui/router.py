@@ -38,11 +38,8 @@ PAGES = [
 
 
 def _frame_without_navigation() -> None:
-    st.set_page_config(
-        page_title="Simulateur — Guichet Adoption du Cloud de confiance",
-        page_icon=":material/cloud:",
-        layout="wide",
-    )
+    st.set_page_config(page_title="Simulateur — Guichet Adoption du Cloud de confiance",
+                       page_icon=":material/cloud:", layout="wide")
     state.start_page_run()
     state.workspace()
     state.handle_share_link()
@@ -56,18 +53,14 @@ def _sidebar() -> None:
         # A fixed script of the project, never user text (see a11y.js).
         st.html(f"<script>{A11Y_SCRIPT}</script>", unsafe_allow_javascript=True)
         evaluation = state.current_evaluation()
-        st.caption(
-            f"Scénario en cours  \n**{escape_markdown(state.scenario().name)}**  \n"
-            f"Statut : {evaluation.status_label}"
-        )
+        st.caption(f"Scénario en cours  \n**{escape_markdown(state.scenario().name)}**  \n"
+                   f"Statut : {evaluation.status_label}")
 
 
 def run_app() -> None:
     _frame_without_navigation()
-    pages = [
-        st.Page(path, title=title, icon=icon, default=url is None, url_path=url)
-        for path, title, icon, url in PAGES
-    ]
+    pages = [st.Page(path, title=title, icon=icon, default=url is None, url_path=url)
+             for path, title, icon, url in PAGES]
     page = st.navigation(pages, position="sidebar")
     _sidebar()
     _run.framed = True

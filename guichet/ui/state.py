@@ -41,8 +41,7 @@ def evaluation_of(scenario: Scenario) -> Evaluation:
     are never changed in place: every edit makes a new one, so the object itself is the key)."""
     reading = workspace().reading
     cache: dict[tuple[int, str], tuple[Scenario, Evaluation]] = st.session_state.setdefault(
-        EVALUATIONS, {}
-    )
+        EVALUATIONS, {})
     key = (id(scenario), reading)
     hit = cache.get(key)
     if hit is not None and hit[0] is scenario:
@@ -69,9 +68,8 @@ def show_flash() -> None:
     moves, so the widget a keyboard user is on keeps its focus."""
     slot = st.container()
     for kind, text in st.session_state.pop(FLASH, []):
-        {"success": slot.success, "error": slot.error, "info": slot.info, "warning": slot.warning}[
-            kind
-        ](text)
+        {"success": slot.success, "error": slot.error, "info": slot.info,
+         "warning": slot.warning}[kind](text)
         one_time_message_shown()
 
 
@@ -113,11 +111,8 @@ def handle_share_link() -> None:
         workspace().add(scenario)
     except ScenarioError as exc:
         details = " ; ".join(str(p) for p in exc.problems[:5])
-        flash(
-            "error",
-            f"Erreur : le lien de partage n’a pas pu être ouvert ({md(details)}). "
-            "Aucun scénario n’a été chargé : le scénario affiché est inchangé.",
-        )
+        flash("error", f"Erreur : le lien de partage n’a pas pu être ouvert ({md(details)}). "
+                       "Aucun scénario n’a été chargé : le scénario affiché est inchangé.")
         return
     flash("success", f"Succès : scénario « {md(scenario.name)} » ouvert depuis le lien de partage.")
 

@@ -24,15 +24,11 @@ def _missing() -> str | None:
         import axe_playwright_python  # noqa: F401
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return (
-            "Playwright for Python or axe-playwright-python is not installed "
-            "(pip install -r requirements-dev.txt)"
-        )
+        return ("Playwright for Python or axe-playwright-python is not installed "
+                "(pip install -r requirements-dev.txt)")
     if not chromium_path():
-        return (
-            "Chromium is not installed: `sudo apt-get install chromium` "
-            "(Debian's build; a Playwright browser download does not work on these machines)"
-        )
+        return ("Chromium is not installed: `sudo apt-get install chromium` "
+                "(Debian's build; a Playwright browser download does not work on these machines)")
     return None
 
 
@@ -101,12 +97,8 @@ def app(context, request):
     yield App(context.new_page())
     if request.node.get_closest_marker("xfail"):
         return
-    boxes = [
-        text
-        for page in context.pages
-        if not page.is_closed()
-        for text in App(page).exceptions().all_inner_texts()
-    ]
+    boxes = [text for page in context.pages if not page.is_closed()
+             for text in App(page).exceptions().all_inner_texts()]
     if boxes:
         pytest.fail("Streamlit showed an exception:\n" + "\n---\n".join(boxes), pytrace=False)
 

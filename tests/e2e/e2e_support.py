@@ -32,14 +32,8 @@ except ImportError:  # conftest.py skips the browser tests (or fails them in CI)
 
 REPO = Path(__file__).resolve().parents[2]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
 LOCALE = "fr-FR"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -123,7 +117,6 @@ IDLE_JS = """([doneAtLeast, key]) => {
 
 # --- the server ------------------------------------------------------------------------------------
 
-
 def chromium_path() -> str | None:
     return shutil.which("chromium")
 
@@ -163,38 +156,21 @@ def running_app(script: str | Path = "app.py", timeout_s: float = 90) -> Iterato
     port = free_port()
     url = f"http://localhost:{port}"
     log = tempfile.NamedTemporaryFile(prefix="guichet-e2e-streamlit-", suffix=".log", delete=False)
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+           "--server.port", str(port), "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent
-    )
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env,
+                            preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + timeout_s
         while not _healthy(url):
             if proc.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit exited with {proc.returncode}:\n"
-                    + Path(log.name).read_text(errors="replace")[-4000:]
-                )
+                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n"
+                                   + Path(log.name).read_text(errors="replace")[-4000:])
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"streamlit did not answer on {url} within {timeout_s} s:\n"
-                    + Path(log.name).read_text(errors="replace")[-4000:]
-                )
+                raise RuntimeError(f"streamlit did not answer on {url} within {timeout_s} s:\n"
+                                   + Path(log.name).read_text(errors="replace")[-4000:])
             time.sleep(0.2)  # polling a server that is starting, not waiting for the UI
         yield url
     finally:
@@ -215,29 +191,22 @@ def launch_chromium(playwright):
 
 
 #: A phone's browser (Streamlit folds the sidebar after a page change only for a mobile agent).
-PHONE_USER_AGENT = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36"
-)
+PHONE_USER_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+                    "(KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36")
 
 
 def new_context(browser, base_url: str, viewport: dict | None = None):
     viewport = viewport or DESKTOP
     phone = viewport["width"] < 640
     context = browser.new_context(
-        locale=LOCALE,
-        viewport=viewport,
-        base_url=base_url,
-        timezone_id="Europe/Paris",
-        **({"is_mobile": True, "has_touch": True, "user_agent": PHONE_USER_AGENT} if phone else {}),
-    )
+        locale=LOCALE, viewport=viewport, base_url=base_url, timezone_id="Europe/Paris",
+        **({"is_mobile": True, "has_touch": True, "user_agent": PHONE_USER_AGENT} if phone else {}))
     context.add_init_script(INIT_SCRIPT)
     context.set_default_timeout(TIMEOUT_MS)
     return context
 
 
 # --- the page --------------------------------------------------------------------------------------
-
 
 class App:
     """One browser tab on the simulator, with the reads and gestures of a person using it."""
@@ -248,7 +217,8 @@ class App:
     # waiting
     def _wait_done(self, at_least: int, timeout_ms: int) -> None:
         key = f"{id(self)}-{time.monotonic_ns()}"
-        self.page.wait_for_function(IDLE_JS, arg=[at_least, key], polling="raf", timeout=timeout_ms)
+        self.page.wait_for_function(IDLE_JS, arg=[at_least, key], polling="raf",
+                                    timeout=timeout_ms)
 
     def wait_idle(self, timeout_ms: int = TIMEOUT_MS) -> None:
         """Wait until no script run is going on and the page has drawn the last one."""
@@ -293,12 +263,8 @@ class App:
     def preset_button(self, title: str):
         """The button that loads the preset ``title`` on « Accueil »: the button of the card that
         shows the title (or, failing that, a button named after the preset)."""
-        card = (
-            self.main()
-            .get_by_test_id("stVerticalBlock")
-            .filter(has=self.page.get_by_text(title, exact=True))
-            .last
-        )
+        card = self.main().get_by_test_id("stVerticalBlock").filter(
+            has=self.page.get_by_text(title, exact=True)).last
         in_card = card.get_by_test_id("stButton").get_by_role("button")
         named = self.main().get_by_role("button", name=title, exact=True)
         return named.or_(in_card).first
@@ -325,16 +291,12 @@ class App:
     def metric_value(self, label: str | re.Pattern):
         label_re = label if isinstance(label, re.Pattern) else re.compile("^" + re.escape(label))
         metric = self.page.get_by_test_id("stMetric").filter(
-            has=self.page.get_by_test_id("stMetricLabel").filter(has_text=label_re)
-        )
+            has=self.page.get_by_test_id("stMetricLabel").filter(has_text=label_re))
         return metric.get_by_test_id("stMetricValue")
 
     def markdown(self, starting: str):
-        return (
-            self.main()
-            .get_by_test_id("stMarkdownContainer")
-            .filter(has_text=re.compile("^" + re.escape(starting)))
-        )
+        return self.main().get_by_test_id("stMarkdownContainer").filter(
+            has_text=re.compile("^" + re.escape(starting)))
 
     def figures_strip(self):
         """The line right under the grid: « Après vos lignes — assiette éligible : … »."""
@@ -352,34 +314,25 @@ class App:
     # widgets
     def radio(self, label: str):
         return self.page.get_by_test_id("stRadio").filter(
-            has=self.page.get_by_test_id("stWidgetLabel").filter(has_text=label)
-        )
+            has=self.page.get_by_test_id("stWidgetLabel").filter(has_text=label))
 
     def choose_radio(self, label: str, option: str) -> None:
         group = self.radio(label)
-        self.after_rerun(
-            group.get_by_test_id("stRadioOption")
-            .filter(has_text=re.compile("^" + re.escape(option)))
-            .first.click
-        )
+        self.after_rerun(group.get_by_test_id("stRadioOption")
+                         .filter(has_text=re.compile("^" + re.escape(option))).first.click)
 
     def show_charts(self) -> None:
         """On the Simulateur, the charts are drawn on request: turn « Afficher les graphiques » on."""
         toggle = self.main().get_by_test_id("stCheckbox").filter(has_text="Afficher les graphiques")
         self.after_rerun(toggle.locator("label").click)  # its input is visually hidden
         expect(toggle.get_by_role("switch")).to_be_checked()
-        charts = self.main().locator(
-            '[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]'
-        )
+        charts = self.main().locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')
         expect(charts).to_have_count(2)
 
     # the cost-line grid (glide-data-grid: a canvas; cells are reached by keyboard from a click)
     def grid(self, alt_start: str = "Tableau des lignes de coût"):
         return self.page.get_by_test_id("stDataFrame").filter(
-            has=self.page.get_by_role(
-                "button", name=re.compile(r"^Add row: " + re.escape(alt_start))
-            )
-        )
+            has=self.page.get_by_role("button", name=re.compile(r"^Add row: " + re.escape(alt_start))))
 
     #: The grid cell that has the focus, as "glide-cell-<column>-<row>" (or "editor" when a cell's
     #: editor is open), if it belongs to ``grid``. glide-data-grid mirrors its canvas in an
@@ -396,9 +349,7 @@ class App:
         try:
             handle = grid.page.wait_for_function(
                 f"([g, ok]) => {{ const f = ({self.FOCUSED_CELL_JS})(g); return ok.includes(f) && f; }}",
-                arg=[grid.element_handle(), list(expected)],
-                timeout=timeout_ms,
-            )
+                arg=[grid.element_handle(), list(expected)], timeout=timeout_ms)
             return handle.json_value()
         except Exception:  # playwright's TimeoutError
             return None
@@ -431,8 +382,7 @@ class App:
             self.page.keyboard.press("ArrowRight")
         target = f"glide-cell-{col + 1}-{row}"
         assert self._wait_focused_cell(grid, target) == target, (
-            f"could not reach the grid cell {target}: focus on {grid.evaluate(self.FOCUSED_CELL_JS)}"
-        )
+            f"could not reach the grid cell {target}: focus on {grid.evaluate(self.FOCUSED_CELL_JS)}")
 
     def cell_overlay(self):
         return self.page.get_by_test_id("portal").locator(".gdg-clip-region")
@@ -466,7 +416,11 @@ class App:
         grid = grid or self.grid()
         grid.scroll_into_view_if_needed()
         grid.hover()
-        grid.get_by_role("button", name=re.compile(r"^Add row")).click()
+        button = grid.get_by_role("button", name=re.compile(r"^Add row"))
+        button.wait_for(state="visible")
+        # The toolbar floats over the line above the grid (the caption), which may take the
+        # pointer while the page settles on a loaded machine: the button itself gets the click.
+        button.dispatch_event("click")
 
     def grid_csv(self, grid=None) -> str:
         """The grid's content as its own « Download as CSV » button exports it.

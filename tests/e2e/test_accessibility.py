@@ -22,15 +22,8 @@ from guichet.ui.router import PAGES
 PRESET = "secnumcloud-applications"
 BLOCKING = {"serious", "critical"}
 PAGE_TITLES = [title for _, title, _, _ in PAGES]
-CHART_TEST_IDS = [
-    "stVegaLiteChart",
-    "stArrowVegaLiteChart",
-    "stPlotlyChart",
-    "stPyplot",
-    "stDeckGlJsonChart",
-    "stGraphVizChart",
-    "stBokehChart",
-]
+CHART_TEST_IDS = ["stVegaLiteChart", "stArrowVegaLiteChart", "stPlotlyChart", "stPyplot",
+                  "stDeckGlJsonChart", "stGraphVizChart", "stBokehChart"]
 
 
 def preset_title(preset_id: str) -> str:
@@ -66,7 +59,6 @@ def open_with_preset(app: App, title: str, preset: str = PRESET) -> None:
 
 
 # --- axe ------------------------------------------------------------------------------------------
-
 
 @pytest.mark.parametrize("title", PAGE_TITLES)
 def test_axe_no_serious_or_critical_violation_at_1280(app: App, title: str):
@@ -106,7 +98,6 @@ def test_axe_on_the_simulator_with_other_presets_and_the_share_popover_open(app:
 
 # --- keyboard -------------------------------------------------------------------------------------
 
-
 def tab_until(app: App, predicate_js: str, limit: int = 80) -> int:
     """Press Tab until ``predicate_js(document.activeElement)`` holds; returns the number of Tabs."""
     for n in range(1, limit + 1):
@@ -116,10 +107,8 @@ def tab_until(app: App, predicate_js: str, limit: int = 80) -> int:
     raise AssertionError(f"not reached with {limit} Tab presses")
 
 
-TARGET_RADIO_JS = (
-    "e => e.type === 'radio' && !!e.closest('[data-testid=stRadio]')"
-    " && e.closest('[data-testid=stRadio]').innerText.includes('Cible de la migration')"
-)
+TARGET_RADIO_JS = ("e => e.type === 'radio' && !!e.closest('[data-testid=stRadio]')"
+                   " && e.closest('[data-testid=stRadio]').innerText.includes('Cible de la migration')")
 
 
 def keyboard_to_simulator_with_preset(app: App, title: str) -> int:
@@ -140,24 +129,17 @@ def test_the_main_journey_works_with_the_keyboard_alone(app: App):
     xfail test below — the person tabs back to the group, as they would.)"""
     scenario = load_preset(PRESET)
     eligible = evaluate(scenario)
-    other = evaluate(
-        scenario.model_copy(
-            update={"migration": scenario.migration.model_copy(update={"target": "other"})}
-        )
-    )
+    other = evaluate(scenario.model_copy(update={
+        "migration": scenario.migration.model_copy(update={"target": "other"})}))
     targets = list(labels.TARGETS)
     radio = app.radio("Cible de la migration")
 
     tabs_to_preset = keyboard_to_simulator_with_preset(app, preset_title(PRESET))
     expect(app.status_banner()).to_contain_text(f"Statut : {eligible.status_label}")
     tabs_to_target = tab_until(app, TARGET_RADIO_JS)
-    print(
-        f"\nTab presses: {tabs_to_preset} to the preset's button on « Accueil », then "
-        f"{tabs_to_target} to « Cible de la migration » on « Simulateur »"
-    )
-    expect(
-        radio.get_by_role("radio", name=labels.TARGETS[scenario.migration.target])
-    ).to_be_focused()
+    print(f"\nTab presses: {tabs_to_preset} to the preset's button on « Accueil », then "
+          f"{tabs_to_target} to « Cible de la migration » on « Simulateur »")
+    expect(radio.get_by_role("radio", name=labels.TARGETS[scenario.migration.target])).to_be_focused()
 
     refocus, current = 0, scenario.migration.target
     for key, goal in (("ArrowDown", "other"), ("ArrowUp", scenario.migration.target)):
@@ -178,9 +160,8 @@ def test_the_focus_stays_on_the_target_after_changing_it_with_the_keyboard(app: 
     expect(app.alert("Succès : exemple")).to_be_visible()
     tab_until(app, TARGET_RADIO_JS)
     app.after_rerun(lambda: app.page.keyboard.press("ArrowDown"))
-    expect(
-        app.radio("Cible de la migration").get_by_role("radio", name=labels.TARGETS["other"])
-    ).to_be_focused()
+    expect(app.radio("Cible de la migration").get_by_role("radio", name=labels.TARGETS["other"])
+           ).to_be_focused()
 
 
 def test_an_explanation_opens_with_the_keyboard_and_keeps_the_focus(app: App):
@@ -188,13 +169,8 @@ def test_an_explanation_opens_with_the_keyboard_and_keeps_the_focus(app: App):
     explanation, and the focus is still on it afterwards."""
     open_with_preset(app, "Simulateur")
     explanation = evaluate(load_preset(PRESET)).explanations["cofinancing_ttc"]
-    summary = (
-        app.main()
-        .get_by_test_id("stExpander")
-        .filter(has=app.page.get_by_text("Comment est-ce calculé ?"))
-        .nth(3)
-        .locator("summary")
-    )
+    summary = (app.main().get_by_test_id("stExpander")
+               .filter(has=app.page.get_by_text("Comment est-ce calculé ?")).nth(3).locator("summary"))
     expect(app.main().get_by_text(f"Cofinancement = {explanation.value}")).to_have_count(0)
     summary.focus()
     app.after_rerun(lambda: app.page.keyboard.press("Enter"))
@@ -225,20 +201,16 @@ def test_a_skip_link_leads_to_the_main_content(app: App):
 def test_the_skip_link_is_in_french(app: App):
     app.goto("/simulateur")
     expect(app.page.get_by_test_id("stSkipToContent")).to_have_text(
-        re.compile(r"contenu|Aller", re.I)
-    )
+        re.compile(r"contenu|Aller", re.I))
 
 
 # --- the status in words --------------------------------------------------------------------------
 
-
 def late_impact(scenario):
     """The preset with every impact milestone moved after the six-month horizon."""
     late = impact_horizon() + 3
-    milestones = [
-        Milestone(label=m.label, month=max(m.month, late) if m.impact else m.month, impact=m.impact)
-        for m in scenario.milestones
-    ]
+    milestones = [Milestone(label=m.label, month=max(m.month, late) if m.impact else m.month,
+                            impact=m.impact) for m in scenario.milestones]
     return scenario.model_copy(update={"milestones": milestones})
 
 
@@ -285,23 +257,18 @@ def test_every_chart_has_its_table_right_after_it(app: App, title: str):
     """Right after each chart, an expander « … (tableau) »; opened (its table is drawn on demand),
     it holds the chart's data as a table."""
     open_with_preset(app, title)
-    summaries = (
-        app.main().locator('[data-testid="stExpander"] summary').filter(has_text="(tableau)")
-    )
+    summaries = app.main().locator('[data-testid="stExpander"] summary').filter(has_text="(tableau)")
     for i in range(summaries.count()):
         app.after_rerun(summaries.nth(i).click)
     result = app.page.evaluate(CHARTS_WITHOUT_TABLE_JS, CHART_TEST_IDS)
     print(f"\n{title}: {result['charts']} chart(s)")
-    assert not result["missing"], (
-        f"charts without an adjacent « (tableau) » expander: {result['missing']}"
-    )
+    assert not result["missing"], f"charts without an adjacent « (tableau) » expander: {result['missing']}"
 
 
 def test_new_figures_after_a_grid_edit_are_announced(app: App):
     scenario = load_preset(PRESET)
     lines = list(scenario.cost_lines)
     from decimal import Decimal
-
     lines[0] = lines[0].model_copy(update={"amount": Decimal("130000")})
     after = evaluate(scenario.model_copy(update={"cost_lines": lines}))
 
@@ -309,10 +276,8 @@ def test_new_figures_after_a_grid_edit_are_announced(app: App):
     app.edit_cell(0, 2, "130000")
     strip = app.figures_strip()
     expect(strip).to_contain_text(f"cofinancement : {eur(after.cofinancing_ttc)}")
-    live = strip.locator(
-        "xpath=ancestor-or-self::*[@role='status' or @role='alert' or "
-        "@aria-live='polite' or @aria-live='assertive']"
-    )
+    live = strip.locator("xpath=ancestor-or-self::*[@role='status' or @role='alert' or "
+                         "@aria-live='polite' or @aria-live='assertive']")
     expect(live).to_have_count(1)
 
 

@@ -81,7 +81,6 @@ def test_french_number_format_is_what_the_engine_prints():
 
 # 1 ------------------------------------------------------------------------------------------------
 
-
 def test_load_a_preset_from_home_then_read_its_cofinancing_and_status(app: App):
     preset = "secnumcloud-applications"
     title = preset_title(preset)
@@ -99,7 +98,6 @@ def test_load_a_preset_from_home_then_read_its_cofinancing_and_status(app: App):
 
 
 # 2 ------------------------------------------------------------------------------------------------
-
 
 def test_an_unqualified_commercial_target_is_not_eligible_and_says_why(app: App):
     preset = "migration-pi"
@@ -125,7 +123,6 @@ def test_an_unqualified_commercial_target_is_not_eligible_and_says_why(app: App)
 
 # 3 ------------------------------------------------------------------------------------------------
 
-
 def test_editing_an_amount_in_the_grid_updates_base_and_cofinancing(app: App):
     preset = "migration-pi"
     scenario = load_preset(preset)
@@ -141,8 +138,7 @@ def test_editing_an_amount_in_the_grid_updates_base_and_cofinancing(app: App):
 
     app.edit_cell(0, AMOUNT_COL, "130000")
     expect(app.figures_strip()).to_contain_text(
-        f"Après vos lignes — assiette éligible : {eur(after.eligible_base_ttc)}"
-    )
+        f"Après vos lignes — assiette éligible : {eur(after.eligible_base_ttc)}")
     expect_figures(app, after)
     expect(loaded).to_have_count(0)  # a message shown once goes at the next action, grid included
     assert grid_rows(app)[0][COLUMNS[AMOUNT_COL]] == "130000"
@@ -180,13 +176,8 @@ def test_an_open_explanation_follows_grid_edits_and_results_are_drawn_once(app: 
     nubo = evaluate(with_target(edited, "nubo"))
 
     app.load_preset(preset_title(preset))
-    summary = (
-        app.main()
-        .get_by_test_id("stExpander")
-        .filter(has=app.page.get_by_text("Comment est-ce calculé ?"))
-        .nth(2)
-        .locator("summary")
-    )
+    summary = (app.main().get_by_test_id("stExpander")
+               .filter(has=app.page.get_by_text("Comment est-ce calculé ?")).nth(2).locator("summary"))
     app.after_rerun(summary.click)
     expect(app.main().get_by_text(f"{before.label} = {before.value}")).to_be_visible()
 
@@ -215,11 +206,8 @@ def test_the_charts_once_shown_follow_grid_edits(app: App):
     app.show_charts()
     app.edit_cell(0, AMOUNT_COL, "130000")
     expect(app.figures_strip()).to_contain_text(f"cofinancement : {eur(after.cofinancing_ttc)}")
-    summary = (
-        app.main()
-        .locator('[data-testid="stExpander"] summary')
-        .filter(has_text="« plan de financement » (tableau)")
-    )
+    summary = (app.main().locator('[data-testid="stExpander"] summary')
+               .filter(has_text="« plan de financement » (tableau)"))
     app.after_rerun(summary.click)
     table = app.main().get_by_test_id("stDataFrame").last
     expect(table).to_contain_text(eur(after.cofinancing_ttc))
@@ -227,20 +215,12 @@ def test_the_charts_once_shown_follow_grid_edits(app: App):
 
 # 4 ------------------------------------------------------------------------------------------------
 
-
 def test_an_excluded_cost_line_moves_the_excluded_total_not_the_base(app: App):
     preset = "migration-pi"
     scenario = load_preset(preset)
     before = evaluate(scenario)
-    new_row = {
-        "label": None,
-        "category": labels.CATEGORIES["hardware"],
-        "amount": 10000.0,
-        "basis": "HT",
-        "vat": None,
-        "start": 1,
-        "end": 1,
-    }
+    new_row = {"label": None, "category": labels.CATEGORIES["hardware"], "amount": 10000.0,
+               "basis": "HT", "vat": None, "start": 1, "end": 1}
     after = evaluate(with_row(scenario, new_row))
     assert after.eligible_base_ttc == before.eligible_base_ttc
     assert after.excluded_cost_ttc > before.excluded_cost_ttc
@@ -251,8 +231,7 @@ def test_an_excluded_cost_line_moves_the_excluded_total_not_the_base(app: App):
     app.choose_in_cell(n, CATEGORY_COL, labels.CATEGORIES["hardware"])
     # A line without an amount is shown as incomplete and not counted yet.
     expect(app.alert(f"Attention : ligne {n + 1} non comptée dans les totaux")).to_contain_text(
-        COLUMN_LABELS["amount"]
-    )
+        COLUMN_LABELS["amount"])
     expect_figures(app, before)
 
     app.edit_cell(n, AMOUNT_COL, "10000")
@@ -265,7 +244,6 @@ def test_an_excluded_cost_line_moves_the_excluded_total_not_the_base(app: App):
 
 
 # 5 ------------------------------------------------------------------------------------------------
-
 
 def edit_a_preset_on_screen(app: App, target: str | None, preset: str = "migration-pi"):
     """Load ``preset``, set line 1 to 130 000 € in the grid and, if given, the target to
@@ -290,9 +268,7 @@ def test_leaving_the_page_and_coming_back_loses_nothing(app: App):
     expect(app.status_banner()).to_contain_text(f"Statut : {expected.status_label}")
     app.open_page("Simulateur")
 
-    expect(
-        app.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["nubo"])
-    ).to_be_checked()
+    expect(app.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["nubo"])).to_be_checked()
     expect_figures(app, expected)
     # The grid itself still holds the first edit: a second edit counts both, and it shows both.
     both = evaluate(with_amount(edited, 1, "50000"))
@@ -302,7 +278,6 @@ def test_leaving_the_page_and_coming_back_loses_nothing(app: App):
 
 
 # 6 ------------------------------------------------------------------------------------------------
-
 
 def test_the_share_link_opens_the_same_scenario_in_a_new_page(app: App, context):
     edited, expected = edit_a_preset_on_screen(app, "secnumcloud")
@@ -315,13 +290,11 @@ def test_the_share_link_opens_the_same_scenario_in_a_new_page(app: App, context)
 
     other = App(context.new_page())
     other.goto(link)
-    expect(
-        other.alert(f"Succès : scénario « {edited.name} » ouvert depuis le lien de partage.")
-    ).to_be_visible()
+    expect(other.alert(f"Succès : scénario « {edited.name} » ouvert depuis le lien de partage."
+                       )).to_be_visible()
     expect_figures(other, expected)
-    expect(
-        other.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["secnumcloud"])
-    ).to_be_checked()
+    expect(other.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["secnumcloud"])
+           ).to_be_checked()
     assert [r[COLUMNS[AMOUNT_COL]] for r in grid_rows(other)][0] == "130000"
 
 
@@ -332,9 +305,8 @@ OPEN_LABEL = "Ouvrir un scénario enregistré (.json)"
 def upload(app: App, label: str, files) -> None:
     """Give a file to the st.file_uploader labelled ``label`` (its hidden <input type=file>)."""
     uploader = app.page.get_by_test_id("stFileUploader").filter(has_text=label)
-    app.after_rerun(
-        lambda: uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files)
-    )
+    app.after_rerun(lambda: uploader.get_by_test_id("stFileUploaderDropzoneInput")
+                    .set_input_files(files))
 
 
 def test_save_the_scenario_reload_and_open_the_file_gives_the_same_figures(app: App, tmp_path):
@@ -357,21 +329,15 @@ def test_save_the_scenario_reload_and_open_the_file_gives_the_same_figures(app: 
     expect(app.alert(f"Succès : scénario « {edited.name} » ouvert")).to_be_visible()
     app.open_page("Simulateur")
     expect_figures(app, expected)
-    expect(
-        app.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["nubo"])
-    ).to_be_checked()
+    expect(app.radio(TARGET_LABEL).get_by_role("radio", name=labels.TARGETS["nubo"])).to_be_checked()
     assert [r[COLUMNS[AMOUNT_COL]] for r in grid_rows(app)][0] == "130000"
 
 
-@pytest.mark.parametrize(
-    "name, content",
-    [
-        ("abime.json", b'{"schema_version": 1, "name": "coup'),
-        ("pas-un-scenario.json", b'{"schema_version": 1, "name": "X", "cost_lines": "beaucoup"}'),
-        ("image.json", bytes(range(256))),
-    ],
-    ids=["truncated-json", "invalid-scenario", "binary"],
-)
+@pytest.mark.parametrize("name, content", [
+    ("abime.json", b'{"schema_version": 1, "name": "coup'),
+    ("pas-un-scenario.json", b'{"schema_version": 1, "name": "X", "cost_lines": "beaucoup"}'),
+    ("image.json", bytes(range(256))),
+], ids=["truncated-json", "invalid-scenario", "binary"])
 def test_a_malformed_scenario_file_says_why_in_french_and_changes_nothing(app: App, name, content):
     edited, expected = edit_a_preset_on_screen(app, None, "secnumcloud-applications")
 
@@ -414,21 +380,15 @@ def test_a_broken_share_link_in_a_new_tab_says_so_in_french_and_loads_nothing(ap
     expect_figures(app, default)
 
 
-@pytest.mark.parametrize(
-    "token", [BROKEN_TOKEN, TRUNCATED_TOKEN], ids=["not-base64url", "truncated"]
-)
+@pytest.mark.parametrize("token", [BROKEN_TOKEN, TRUNCATED_TOKEN], ids=["not-base64url", "truncated"])
 def test_a_broken_share_link_followed_in_a_session_leaves_its_scenario_unchanged(app: App, token):
     """Back/forward to a damaged link (the history API, as Streamlit follows it in the same tab):
     the error in French, and the scenario being worked on is still there, figures and all."""
     edited, expected = edit_a_preset_on_screen(app, None, "secnumcloud-applications")
 
-    app.after_rerun(
-        lambda: app.page.evaluate(
-            """t => { history.pushState({}, '', '/simulateur?s=' + t);
-                  window.dispatchEvent(new PopStateEvent('popstate')); }""",
-            token,
-        )
-    )
+    app.after_rerun(lambda: app.page.evaluate(
+        """t => { history.pushState({}, '', '/simulateur?s=' + t);
+                  window.dispatchEvent(new PopStateEvent('popstate')); }""", token))
     expect(app.alert("Erreur : le lien de partage n’a pas pu être ouvert")).to_be_visible()
     expect(app.page.get_by_label("Nom du scénario")).to_have_value(edited.name)
     expect_figures(app, expected)

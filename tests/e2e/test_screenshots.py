@@ -86,15 +86,12 @@ def test_screenshot_every_page(browser, app_url, title, viewport):
         if viewport is PHONE:
             expect(app.page.get_by_test_id("stSidebar")).not_to_be_in_viewport()
         paths = shoot(app, f"{slug(title)}-{viewport['width']}")
-        print(
-            f"\n{title} at {viewport['width']}×{viewport['height']}: "
-            + ", ".join(str(p) for p in paths)
-        )
+        print(f"\n{title} at {viewport['width']}×{viewport['height']}: "
+              + ", ".join(str(p) for p in paths))
         assert paths and all(p.stat().st_size > 0 for p in paths)
         overflow = app.page.evaluate(OVERFLOW_JS)
         expect(app.exceptions()).to_have_count(0)
     finally:
         context.close()
     assert not overflow["pageScrollsSideways"] and not overflow["wide"], (
-        f"{title} at {viewport['width']} px does not reflow: {overflow}"
-    )
+        f"{title} at {viewport['width']} px does not reflow: {overflow}")

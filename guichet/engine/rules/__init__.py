@@ -107,6 +107,7 @@ class Rules:
         """A rule whose value is a number (an amount, a rate, a share), as an exact Decimal."""
         return Decimal(str(self.rules[rule_id].value))
 
+
     def values(self, rule_id: str) -> tuple[Any, ...]:
         return tuple(self.rules[rule_id].value)
 
@@ -116,9 +117,7 @@ class Rules:
             return self.readings[name]
         except KeyError:
             known = ", ".join(self.readings)
-            raise UnknownReading(
-                f"lecture « {name} » inconnue ; lectures possibles : {known}"
-            ) from None
+            raise UnknownReading(f"lecture « {name} » inconnue ; lectures possibles : {known}") from None
 
 
 class UnknownReading(ValueError):
@@ -128,43 +127,26 @@ class UnknownReading(ValueError):
 def _rule(rule_id: str, raw: dict[str, Any]) -> Rule:
     if raw["unit"] not in UNITS:
         raise ValueError(f"rule {rule_id}: unknown unit {raw['unit']!r}")
-    values = tuple(
-        sorted(
-            (
-                RuleValue(
-                    since=v["since"], value=v["value"], source=v["source"], reference=v["reference"]
-                )
-                for v in raw["values"]
-            ),
-            key=lambda v: v.since,
-        )
-    )
+    values = tuple(sorted((RuleValue(since=v["since"], value=v["value"], source=v["source"],
+                                     reference=v["reference"]) for v in raw["values"]),
+                          key=lambda v: v.since))
     if not values:
         raise ValueError(f"rule {rule_id}: no value")
-    return Rule(
-        id=rule_id,
-        title=raw["title"],
-        unit=raw["unit"],
-        values=values,
-        unit_label=raw.get("unit_label", ""),
-        assumption=bool(raw.get("assumption", False)),
-        note=raw.get("note", ""),
-    )
+    return Rule(id=rule_id, title=raw["title"], unit=raw["unit"], values=values,
+                unit_label=raw.get("unit_label", ""), assumption=bool(raw.get("assumption", False)),
+                note=raw.get("note", ""))
 
 
 def _reading_words(rules: dict[str, Rule]) -> dict[str, str]:
     """The amounts the readings' texts name, written in French."""
-
     def amount(rule_id: str) -> Decimal:
         return Decimal(str(rules[rule_id].value))
-
     return {
         "min_project": eur(amount("min_project_ttc"), cents=False),
         "max_project": eur(amount("max_project_ttc"), cents=False),
         "min_eligible": eur(amount("min_eligible_ttc"), cents=False),
-        "max_cofinancing": eur(
-            amount("max_project_ttc") * amount("max_cofinancing_rate"), cents=False
-        ),
+        "max_cofinancing": eur(amount("max_project_ttc") * amount("max_cofinancing_rate"),
+                               cents=False),
     }
 
 
@@ -173,29 +155,18 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
     rules = {rid: _rule(rid, body) for rid, body in raw["rules"].items()}
     words = _reading_words(rules)
     readings = {
-        name: Reading(
-            name=name,
-            label=r["label"].format(**words),
-            description=r["description"].format(**words),
-            size_measure=r["size_measure"],
-            minimum_applies_to=r["minimum_applies_to"],
-        )
+        name: Reading(name=name, label=r["label"].format(**words),
+                      description=r["description"].format(**words),
+                      size_measure=r["size_measure"], minimum_applies_to=r["minimum_applies_to"])
         for name, r in raw["readings"].items()
     }
     if meta["default_reading"] not in readings:
         raise ValueError(f"default_reading {meta['default_reading']!r} is not a defined reading")
     return Rules(
-        version=meta["version"],
-        title=meta["title"],
-        publisher=meta["publisher"],
-        source_date=meta["source_date"],
-        source_label=meta["source_label"],
-        apply_url=meta["apply_url"],
-        contact=meta["contact"],
-        page=meta["page"],
-        default_reading=meta["default_reading"],
-        rules=rules,
-        readings=readings,
+        version=meta["version"], title=meta["title"], publisher=meta["publisher"],
+        source_date=meta["source_date"], source_label=meta["source_label"],
+        apply_url=meta["apply_url"], contact=meta["contact"], page=meta["page"],
+        default_reading=meta["default_reading"], rules=rules, readings=readings,
     )
 
 

@@ -36,158 +36,51 @@ from collections.abc import Callable
 
 from guichet.engine.evaluate import Evaluation
 from guichet.engine.models import Scenario
-from guichet.io.exports.common import (
-    CALENDAR_SHEET,
-    CHECKS_SHEET,
-    DISCLAIMER,
-    FORMULA_TRIGGERS,
-    IN_BASE,
-    INDICATORS_SHEET,
-    LINE_COLUMNS,
-    LINES_SHEET,
-    MONTHS_FR,
-    OUT_OF_BASE,
-    SAVINGS_SOURCES,
-    SUMMARY_SHEET,
-    applicant_text,
-    csv_decimal,
-    csv_rate,
-    french_date,
-    french_datetime,
-    horizon_savings_label,
-    impact_parts,
-    looks_like_formula,
-    month_period,
-    neutralise,
-    operations_text,
-    payback_parts,
-    savings_parts,
-    severity_word,
-    six_month_label,
-    six_month_text,
-    xml_safe,
-)
-from guichet.io.exports.pdf import (
-    ANNEX_PAGES,
-    ANNEX_TITLES,
-    BLUE_FRANCE,
-    BORDER_GREY,
-    FONT_DIRS,
-    FONT_FILES,
-    MENTION_GREY,
-    PDF_MAX_BYTES,
-    PDF_MAX_PAGES,
-    SEVERITY_COLOURS,
-    STATUS_COLOURS,
-    TEXT_GREY,
-    TITLE_GREY,
-    export_pdf,
-    find_font,
-)
-from guichet.io.exports.pdf_charts import (
-    CHART_HEIGHTS,
-    CHART_ORDER,
-    CHART_TITLES,
-    CHARTS_UNAVAILABLE,
-    ChartRenderError,
-    chart_spec,
-    render_chart_png,
-)
+from guichet.io.exports.common import (CALENDAR_SHEET, CHECKS_SHEET, DISCLAIMER, FORMULA_TRIGGERS,
+                                       IN_BASE, INDICATORS_SHEET, LINE_COLUMNS, LINES_SHEET,
+                                       MONTHS_FR, OUT_OF_BASE, SAVINGS_SOURCES, SUMMARY_SHEET,
+                                       applicant_text, csv_decimal, csv_rate, french_date,
+                                       french_datetime, horizon_savings_label, impact_parts,
+                                       looks_like_formula, month_period, neutralise,
+                                       operations_text, payback_parts, savings_parts, severity_word,
+                                       six_month_label, six_month_text, xml_safe)
+from guichet.io.exports.pdf import (ANNEX_PAGES, ANNEX_TITLES, BLUE_FRANCE, BORDER_GREY, FONT_DIRS,
+                                    FONT_FILES, MENTION_GREY, PDF_MAX_BYTES, PDF_MAX_PAGES,
+                                    SEVERITY_COLOURS, STATUS_COLOURS, TEXT_GREY, TITLE_GREY,
+                                    export_pdf, find_font)
+from guichet.io.exports.pdf_charts import (CHART_HEIGHTS, CHART_ORDER, CHART_TITLES,
+                                           CHARTS_UNAVAILABLE, ChartRenderError, chart_spec,
+                                           render_chart_png)
 from guichet.io.exports.pdf_charts import _png_size as _png_size
 from guichet.io.exports.text import KEY_FIGURES, MARKDOWN_MAX_LINES, export_csv, export_markdown
 from guichet.io.exports.text import _md as _md
 from guichet.io.exports.xlsx import export_xlsx
-from guichet.io.exports.xlsx_sheet import (
-    INT_FORMAT,
-    LABEL_CHARS_PER_LINE,
-    LABEL_WIDTH,
-    MONEY_FORMAT,
-    MONTHS_FORMAT,
-    YEARS_FORMAT,
-)
+from guichet.io.exports.xlsx_sheet import (INT_FORMAT, LABEL_CHARS_PER_LINE, LABEL_WIDTH,
+                                           MONEY_FORMAT, MONTHS_FORMAT, YEARS_FORMAT)
 from guichet.io.exports.xlsx_sheet import _cap as _cap
 from guichet.present import labels
 from guichet.present.formatting import eur, slug
 
 __all__ = [
-    "ANNEX_PAGES",
-    "ANNEX_TITLES",
-    "BLUE_FRANCE",
-    "BORDER_GREY",
-    "CALENDAR_SHEET",
-    "CHARTS_UNAVAILABLE",
-    "CHART_HEIGHTS",
-    "CHART_ORDER",
-    "CHART_TITLES",
-    "CHECKS_SHEET",
-    "ChartRenderError",
-    "DISCLAIMER",
-    "FONT_DIRS",
-    "FONT_FILES",
-    "FORMATS",
-    "FORMULA_TRIGGERS",
-    "INDICATORS_SHEET",
-    "INT_FORMAT",
-    "IN_BASE",
-    "KEY_FIGURES",
-    "LABEL_CHARS_PER_LINE",
-    "LABEL_WIDTH",
-    "LINES_SHEET",
-    "LINE_COLUMNS",
-    "MARKDOWN_MAX_LINES",
-    "MEDIA_TYPES",
-    "MENTION_GREY",
-    "MONEY_FORMAT",
-    "MONTHS_FORMAT",
-    "MONTHS_FR",
-    "OUT_OF_BASE",
-    "PDF_MAX_BYTES",
-    "PDF_MAX_PAGES",
-    "SAVINGS_SOURCES",
-    "SEVERITY_COLOURS",
-    "STATUS_COLOURS",
-    "SUMMARY_SHEET",
-    "TEXT_GREY",
-    "TITLE_GREY",
-    "YEARS_FORMAT",
-    "applicant_text",
-    "chart_spec",
-    "csv_decimal",
-    "csv_rate",
-    "eur",
-    "export",
-    "export_csv",
-    "export_filename",
-    "export_markdown",
-    "export_pdf",
-    "export_xlsx",
-    "find_font",
-    "french_date",
-    "french_datetime",
-    "horizon_savings_label",
-    "impact_parts",
-    "labels",
-    "looks_like_formula",
-    "month_period",
-    "neutralise",
-    "operations_text",
-    "payback_parts",
-    "render_chart_png",
-    "savings_parts",
-    "severity_word",
-    "six_month_label",
-    "six_month_text",
-    "xml_safe",
+    "ANNEX_PAGES", "ANNEX_TITLES", "BLUE_FRANCE", "BORDER_GREY", "CALENDAR_SHEET",
+    "CHARTS_UNAVAILABLE", "CHART_HEIGHTS", "CHART_ORDER", "CHART_TITLES", "CHECKS_SHEET",
+    "ChartRenderError", "DISCLAIMER", "FONT_DIRS", "FONT_FILES", "FORMATS", "FORMULA_TRIGGERS",
+    "INDICATORS_SHEET", "INT_FORMAT", "IN_BASE", "KEY_FIGURES", "LABEL_CHARS_PER_LINE",
+    "LABEL_WIDTH", "LINES_SHEET", "LINE_COLUMNS", "MARKDOWN_MAX_LINES", "MEDIA_TYPES",
+    "MENTION_GREY", "MONEY_FORMAT", "MONTHS_FORMAT", "MONTHS_FR", "OUT_OF_BASE", "PDF_MAX_BYTES",
+    "PDF_MAX_PAGES", "SAVINGS_SOURCES", "SEVERITY_COLOURS", "STATUS_COLOURS", "SUMMARY_SHEET",
+    "TEXT_GREY", "TITLE_GREY", "YEARS_FORMAT", "applicant_text", "chart_spec", "csv_decimal",
+    "csv_rate", "eur", "export", "export_csv", "export_filename", "export_markdown", "export_pdf",
+    "export_xlsx", "find_font", "french_date", "french_datetime", "horizon_savings_label",
+    "impact_parts", "labels", "looks_like_formula", "month_period", "neutralise",
+    "operations_text", "payback_parts", "render_chart_png", "savings_parts", "severity_word",
+    "six_month_label", "six_month_text", "xml_safe",
 ]
 
 # --- one entry point ------------------------------------------------------------------------------
 
 FORMATS: dict[str, Callable[..., bytes | str]] = {
-    "xlsx": export_xlsx,
-    "pdf": export_pdf,
-    "csv": export_csv,
-    "md": export_markdown,
-}
+    "xlsx": export_xlsx, "pdf": export_pdf, "csv": export_csv, "md": export_markdown}
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
@@ -196,23 +89,20 @@ MEDIA_TYPES = {
 }
 
 
-def export(
-    scenario: Scenario, evaluation: Evaluation, fmt: str, *, exported_at: dt.datetime | None = None
-) -> bytes:
+def export(scenario: Scenario, evaluation: Evaluation, fmt: str, *,
+           exported_at: dt.datetime | None = None) -> bytes:
     """The dossier in ``fmt`` (xlsx, pdf, csv, md) as bytes (Markdown in UTF-8)."""
     if fmt == "csv":
         return export_csv(scenario, evaluation)
     if fmt == "md":
-        return export_markdown(scenario, evaluation, exported_at=exported_at).encode(
-            "utf-8", errors="replace"
-        )
+        return export_markdown(scenario, evaluation,
+                               exported_at=exported_at).encode("utf-8", errors="replace")
     if fmt == "xlsx":
         return export_xlsx(scenario, evaluation, exported_at=exported_at)
     if fmt == "pdf":
         return export_pdf(scenario, evaluation, exported_at=exported_at)
-    raise ValueError(
-        f"format d’export inconnu : {fmt!r} ; formats possibles : {', '.join(FORMATS)}"
-    )
+    raise ValueError(f"format d’export inconnu : {fmt!r} ; formats possibles : "
+                     f"{', '.join(FORMATS)}")
 
 
 def export_filename(scenario: Scenario, fmt: str) -> str:

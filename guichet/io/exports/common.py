@@ -30,30 +30,16 @@ CALENDAR_SHEET = "Calendrier"
 INDICATORS_SHEET = "Indicateurs"
 
 #: Columns of the lines sheet and of the CSV export (they re-import as cost lines).
-LINE_COLUMNS = (
-    "Libellé",
-    "Catégorie",
-    "Base",
-    "Montant saisi",
-    "Taux de TVA",
-    "Montant HT",
-    "Montant de TVA",
-    "Montant TTC",
-    "Assiette",
-    "Mois de début",
-    "Mois de fin",
-)
+LINE_COLUMNS = ("Libellé", "Catégorie", "Base", "Montant saisi", "Taux de TVA", "Montant HT",
+                "Montant de TVA", "Montant TTC", "Assiette", "Mois de début", "Mois de fin")
 IN_BASE = "Éligible"
 OUT_OF_BASE = "Exclue"
 
-DISCLAIMER = (
-    "Simulation indicative établie à partir de la page publique du guichet : seule "
-    "l’instruction du dossier par la DINUM fait foi."
-)
+DISCLAIMER = ("Simulation indicative établie à partir de la page publique du guichet : seule "
+              "l’instruction du dossier par la DINUM fait foi.")
 
 
 # --- formula look-alikes and characters XML cannot hold -------------------------------------------
-
 
 def _invisible_or_space(ch: str) -> bool:
     """A character a spreadsheet skips, or a person does not see, before a formula: white space
@@ -77,7 +63,7 @@ def looks_like_formula(text: str) -> bool:
         i += 1
     # NFKC of the first visible characters is enough: a character's NFKC form depends only on it
     # and on the combining marks after it
-    head = unicodedata.normalize("NFKC", text[i : i + 16])
+    head = unicodedata.normalize("NFKC", text[i:i + 16])
     j = 0
     while j < len(head) and _invisible_or_space(head[j]):
         j += 1
@@ -105,7 +91,6 @@ def xml_safe(text: str) -> str:
 
 # --- numbers for CSV ------------------------------------------------------------------------------
 
-
 def csv_decimal(value: Decimal) -> str:
     """« 150000,00 »: decimal comma, no thousands separator (Excel-fr reads it as a number)."""
     return f"{Decimal(value):f}".replace(".", ",")
@@ -119,30 +104,16 @@ def csv_rate(rate: Decimal) -> str:
 
 # --- dates ----------------------------------------------------------------------------------------
 
-
 def _now() -> dt.datetime:
     try:
         from zoneinfo import ZoneInfo
-
         return dt.datetime.now(ZoneInfo("Europe/Paris")).replace(tzinfo=None)
     except Exception:  # pragma: no cover - no time zone database
         return dt.datetime.now()
 
 
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+             "octobre", "novembre", "décembre")
 
 
 def french_date(d: dt.date) -> str:
@@ -164,16 +135,13 @@ def month_period(start: dt.date, month: int) -> str:
 
 # --- texts of the figures -------------------------------------------------------------------------
 
-
 def six_month_text(e: Evaluation, rules: Rules | None = None) -> str:
     horizon = int((rules or load_rules())["impact_horizon_months"].value)
     if e.first_impact_month is None:
         return "Non (aucun jalon n’apporte d’impact réel)"
     answer = "Oui" if e.six_month_impact else "Non"
-    return (
-        f"{answer} (premier jalon d’impact au mois {e.first_impact_month} ; horizon : "
-        f"mois {horizon})"
-    )
+    return (f"{answer} (premier jalon d’impact au mois {e.first_impact_month} ; horizon : "
+            f"mois {horizon})")
 
 
 def six_month_label(rules: Rules | None = None) -> str:
@@ -195,10 +163,8 @@ def operations_text(s: Scenario) -> list[str]:
         x = s.extension
         clouds = " et ".join(labels.CLOUDS[c] for c in x.clouds)
         services = f" ; services : {', '.join(x.services)}" if x.services else ""
-        out.append(
-            f"Extension des offres {clouds}{services} ; {x.third_party_commitments} "
-            "engagement(s) formalisé(s) de ministère tiers"
-        )
+        out.append(f"Extension des offres {clouds}{services} ; {x.third_party_commitments} "
+                   "engagement(s) formalisé(s) de ministère tiers")
     return out or ["Aucune opération décrite"]
 
 
@@ -222,10 +188,8 @@ def savings_parts(e: Evaluation, s: Scenario) -> tuple[str, str]:
         ind = s.indicators
         current, target = ind.current_annual_run_cost_ttc, ind.target_annual_run_cost_ttc
         assert current is not None and target is not None
-        return (
-            f"{eur(e.annual_savings_ttc)} par an",
-            f"(coût annuel de fonctionnement : actuel {eur(current)} − visé {eur(target)})",
-        )
+        return (f"{eur(e.annual_savings_ttc)} par an",
+                f"(coût annuel de fonctionnement : actuel {eur(current)} − visé {eur(target)})")
     return f"{eur(e.annual_savings_ttc)} par an", f"({SAVINGS_SOURCES[e.annual_savings_source]})"
 
 
@@ -234,10 +198,8 @@ def payback_parts(e: Evaluation) -> tuple[str, str]:
     if e.payback_months == 0:
         return "0 mois", "(aucun reste à charge à couvrir)"
     if e.payback_months is not None:
-        return (
-            f"{e.payback_months} mois",
-            f"d’économies pour couvrir le reste à charge ({eur(e.own_contribution_ttc)})",
-        )
+        return (f"{e.payback_months} mois",
+                f"d’économies pour couvrir le reste à charge ({eur(e.own_contribution_ttc)})")
     if e.annual_savings_ttc is None:
         return "—", "(économies non renseignées)"
     return "—", "(pas d’économies annuelles positives)"
@@ -257,19 +219,11 @@ def _indicator_figures(e: Evaluation, s: Scenario) -> list[tuple[str, str, str, 
     return [
         ("annual_savings_ttc", figure_label("annual_savings_ttc"), *savings_parts(e, s)),
         ("payback_months", figure_label("payback_months"), *payback_parts(e)),
-        (
-            "five_year_savings_ttc",
-            horizon_savings_label(e),
-            eur(e.five_year_savings_ttc) if e.five_year_savings_ttc is not None else "—",
-            "",
-        ),
+        ("five_year_savings_ttc", horizon_savings_label(e),
+         eur(e.five_year_savings_ttc) if e.five_year_savings_ttc is not None else "—", ""),
         ("agents_trained", "Agents formés", _count(e.agents_trained), ""),
-        (
-            "agents_cloud_context",
-            "Agents travaillant dans un contexte Cloud",
-            _count(e.agents_cloud_context),
-            "",
-        ),
+        ("agents_cloud_context", "Agents travaillant dans un contexte Cloud",
+         _count(e.agents_cloud_context), ""),
     ]
 
 
@@ -301,10 +255,8 @@ def impact_parts(r: ImpactResult) -> tuple[str, str]:
 def _severity_counts(e: Evaluation) -> str:
     parts = []
     words: tuple[tuple[Severity, str, str], ...] = (
-        ("blocking", "point bloquant", "points bloquants"),
-        ("warning", "réserve", "réserves"),
-        ("info", "information", "informations"),
-    )
+        ("blocking", "point bloquant", "points bloquants"), ("warning", "réserve", "réserves"),
+        ("info", "information", "informations"))
     for sev, one, many in words:
         n = len(e.checks_of(sev))
         if n:

@@ -22,16 +22,11 @@ from guichet.engine.models import Scenario
 from guichet.io.exports.common import _now
 from guichet.io.exports.pdf_charts import CHART_ORDER, _chart_images, _Charts
 
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/truetype/liberation"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/share/fonts/TTF"),
-)
-FONT_FILES = (
-    ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"),
-    ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf"),
-)
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation"),
+             Path("/usr/share/fonts/dejavu"), Path("/usr/share/fonts/TTF"))
+FONT_FILES = (("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"),
+              ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf",
+               "LiberationSans-Italic.ttf"))
 
 #: A colour, red, green and blue from 0 to 255.
 Colour = tuple[int, int, int]
@@ -47,11 +42,8 @@ STATUS_COLOURS: dict[str, tuple[Colour, Colour]] = {  # (text-safe colour, backg
     "eligible_with_reservations": ((179, 64, 0), (255, 233, 230)),
     "ineligible": ((206, 5, 0), (255, 233, 233)),
 }
-SEVERITY_COLOURS: dict[str, Colour] = {
-    "blocking": (206, 5, 0),
-    "warning": (179, 64, 0),
-    "info": (0, 99, 203),
-}
+SEVERITY_COLOURS: dict[str, Colour] = {"blocking": (206, 5, 0), "warning": (179, 64, 0),
+                                       "info": (0, 99, 203)}
 
 
 def find_font() -> tuple[Path, Path, Path] | None:
@@ -75,13 +67,8 @@ PDF_MAX_BYTES = 3 * 1024 * 1024
 ANNEX_TITLES = {"checks": "Contrôles", "indicators": "Indicateurs", "charts": "Graphiques"}
 
 
-def export_pdf(
-    scenario: Scenario,
-    evaluation: Evaluation,
-    *,
-    exported_at: dt.datetime | None = None,
-    charts: bool = True,
-) -> bytes:
+def export_pdf(scenario: Scenario, evaluation: Evaluation, *,
+               exported_at: dt.datetime | None = None, charts: bool = True) -> bytes:
     """A printable A4 dossier in French. Page 1, always one page, is the summary: status in
     words, key figures, six-month flag, the blocking reasons (and the reserves). Then the
     annexes: 1 — the checks with advice and source, 2 — the indicators, 3 — the charts
@@ -95,16 +82,9 @@ def export_pdf(
     keys = [k for k in CHART_ORDER if k in rendered.images]
     too_big: list[str] = []
     while True:
-        pdf = SummaryPdf(
-            scenario,
-            evaluation,
-            when,
-            font,
-            {k: rendered.images[k] for k in keys},
-            rendered.failed,
-            too_big,
-            charts and bool(rendered.images or rendered.failed),
-        )
+        pdf = SummaryPdf(scenario, evaluation, when, font,
+                         {k: rendered.images[k] for k in keys}, rendered.failed, too_big,
+                         charts and bool(rendered.images or rendered.failed))
         pdf.build()
         data = bytes(pdf.output())
         if (len(data) <= PDF_MAX_BYTES and pdf.pages_count <= PDF_MAX_PAGES) or not keys:

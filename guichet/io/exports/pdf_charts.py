@@ -13,26 +13,16 @@ from guichet.engine.evaluate import Evaluation
 from guichet.engine.models import Scenario
 
 #: Largest height of each chart in the PDF (mm).
-CHART_HEIGHTS = {
-    "funding": 42.0,
-    "categories": 60.0,
-    "timeline": 75.0,
-    "monthly": 72.0,
-    "payback": 62.0,
-}
-CHART_TITLES = {
-    "funding": "Financement du projet (TTC)",
-    "categories": "Coûts par catégorie (TTC)",
-    "timeline": "Calendrier du projet",
-    "monthly": "Dépenses mensuelles et cumulées (TTC)",
-    "payback": "Économies cumulées et reste à charge",
-}
+CHART_HEIGHTS = {"funding": 42.0, "categories": 60.0, "timeline": 75.0, "monthly": 72.0,
+                 "payback": 62.0}
+CHART_TITLES = {"funding": "Financement du projet (TTC)", "categories": "Coûts par catégorie (TTC)",
+                "timeline": "Calendrier du projet",
+                "monthly": "Dépenses mensuelles et cumulées (TTC)",
+                "payback": "Économies cumulées et reste à charge"}
 #: The charts in the order of the annex; the payback chart is the first one left out.
 CHART_ORDER = ("funding", "categories", "timeline", "monthly", "payback")
-CHARTS_UNAVAILABLE = (
-    "Graphiques non disponibles : leur rendu a échoué ou a dépassé le temps "
-    "imparti. Tous les chiffres sont dans ce document et dans le classeur XLSX."
-)
+CHARTS_UNAVAILABLE = ("Graphiques non disponibles : leur rendu a échoué ou a dépassé le temps "
+                      "imparti. Tous les chiffres sont dans ce document et dans le classeur XLSX.")
 
 #: A chart of the PDF: (name of its maker in :mod:`guichet.present.charts`, how to call the maker, width
 #: in pixels).
@@ -64,7 +54,6 @@ def render_chart_png(chart: Any, width_px: int = 520, scale: float = 2.0) -> byt
     """An altair chart as PNG bytes, rendered by vl-convert in a child process
     (:mod:`guichet.io.render`); raises :class:`ChartRenderError` when it cannot be."""
     from guichet.io import render
-
     pngs = render.render_pngs([chart_spec(chart, width_px)], scale=scale)
     if not pngs or pngs[0] is None:
         raise ChartRenderError("le graphique n’a pas pu être dessiné")
@@ -90,7 +79,8 @@ def _chart_makers(scenario: Scenario, evaluation: Evaluation) -> dict[str, _Make
         "payback": ("payback_chart", lambda f: f(evaluation), 720),
     }
     if not evaluation.lines:
-        makers = {k: v for k, v in makers.items() if k == "timeline" and scenario.milestones}
+        makers = {k: v for k, v in makers.items()
+                  if k == "timeline" and scenario.milestones}
     if evaluation.payback_months is None:  # no positive savings: nothing to cumulate
         makers.pop("payback", None)
     return makers
@@ -118,7 +108,6 @@ def _chart_images(scenario: Scenario, evaluation: Evaluation) -> _Charts:
     if not specs:
         return _Charts({}, failed)
     from guichet.io import render
-
     pngs = render.render_pngs(list(specs.values()))
     if pngs is None:  # the child failed as a whole
         return _Charts({}, [k for k in CHART_ORDER if k in failed or k in specs])

@@ -12,38 +12,14 @@ from fpdf.enums import XPos, YPos
 
 from guichet.engine.checks import Check, Severity
 from guichet.engine.figures import label as figure_label
-from guichet.io.exports.common import (
-    CHECKS_SHEET,
-    INDICATORS_SHEET,
-    _indicator_figures,
-    _severity_counts,
-    applicant_text,
-    french_date,
-    impact_parts,
-    operations_text,
-    payback_parts,
-    savings_parts,
-    severity_word,
-    six_month_label,
-    six_month_text,
-)
-from guichet.io.exports.pdf import (
-    ANNEX_TITLES,
-    BLUE_FRANCE,
-    BORDER_GREY,
-    MENTION_GREY,
-    SEVERITY_COLOURS,
-    STATUS_COLOURS,
-    TEXT_GREY,
-    TITLE_GREY,
-)
-from guichet.io.exports.pdf_charts import (
-    CHART_HEIGHTS,
-    CHART_ORDER,
-    CHART_TITLES,
-    CHARTS_UNAVAILABLE,
-    _png_size,
-)
+from guichet.io.exports.common import (CHECKS_SHEET, INDICATORS_SHEET, _indicator_figures,
+                                       _severity_counts, applicant_text, french_date, impact_parts,
+                                       operations_text, payback_parts, savings_parts, severity_word,
+                                       six_month_label, six_month_text)
+from guichet.io.exports.pdf import (ANNEX_TITLES, BLUE_FRANCE, BORDER_GREY, MENTION_GREY,
+                                    SEVERITY_COLOURS, STATUS_COLOURS, TEXT_GREY, TITLE_GREY)
+from guichet.io.exports.pdf_charts import (CHART_HEIGHTS, CHART_ORDER, CHART_TITLES,
+                                           CHARTS_UNAVAILABLE, _png_size)
 from guichet.io.exports.pdf_layout import PdfLayout
 from guichet.present.formatting import eur, number, percent
 
@@ -82,24 +58,17 @@ class SummaryPdf(PdfLayout):
     def title_block(self) -> None:
         s, e = self.scn, self.ev
         self.use_font(16, "B", TITLE_GREY)
-        self.multi_cell(
-            0, 7.5, self.fit(s.name, self.epw, 7.5, 2), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        self.multi_cell(0, 7.5, self.fit(s.name, self.epw, 7.5, 2),
+                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
         self.use_font(9, "", TEXT_GREY)
-        info = [
-            (f"Demandeur : {applicant_text(s)}", 1),
-            *((op, 2) for op in operations_text(s)),
-            (f"Début du projet : {french_date(s.start_date)} — lecture : {e.reading_label}", 2),
-        ]
+        info = [(f"Demandeur : {applicant_text(s)}", 1),
+                *((op, 2) for op in operations_text(s)),
+                (f"Début du projet : {french_date(s.start_date)} — lecture : {e.reading_label}",
+                 2)]
         for line, max_lines in info:
-            self.multi_cell(
-                0,
-                4.4,
-                self.fit(line, self.epw, 4.4, max_lines),
-                new_x=XPos.LMARGIN,
-                new_y=YPos.NEXT,
-            )
+            self.multi_cell(0, 4.4, self.fit(line, self.epw, 4.4, max_lines),
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2.5)
 
     def status_block(self) -> None:
@@ -108,16 +77,10 @@ class SummaryPdf(PdfLayout):
         x, y = self.l_margin, self.get_y()
         width = self.epw
         self.set_fill_color(*background)
-        lines = [
-            (f"Statut : {e.status_label}", 13, "B", colour),
-            (_severity_counts(e).capitalize() + ".", 9, "", TITLE_GREY),
-            (
-                f"{six_month_label(self.rules)} : {six_month_text(e, self.rules)}.",
-                9,
-                "",
-                TITLE_GREY,
-            ),
-        ]
+        lines = [(f"Statut : {e.status_label}", 13, "B", colour),
+                 (_severity_counts(e).capitalize() + ".", 9, "", TITLE_GREY),
+                 (f"{six_month_label(self.rules)} : {six_month_text(e, self.rules)}.", 9, "",
+                  TITLE_GREY)]
         height = 4 + 6.5 + 4.6 * 2 + 1
         self.rect(x, y, width, height, style="F")
         self.set_fill_color(*colour)
@@ -125,13 +88,8 @@ class SummaryPdf(PdfLayout):
         self.set_xy(x + 5, y + 2)
         for text, size, style, col in lines:
             self.use_font(size, style, col)
-            self.cell(
-                width - 8,
-                6.5 if size > 10 else 4.6,
-                self.tx(text),
-                new_x=XPos.LEFT,
-                new_y=YPos.NEXT,
-            )
+            self.cell(width - 8, 6.5 if size > 10 else 4.6, self.tx(text),
+                      new_x=XPos.LEFT, new_y=YPos.NEXT)
         self.set_y(y + height + 4)
 
     def figures_block(self) -> None:
@@ -145,15 +103,11 @@ class SummaryPdf(PdfLayout):
         """The total cost, the eligible base, the co-financing and the own contribution, each in
         a card; a figure too wide for its card is drawn smaller."""
         e = self.ev
-        cards = [
-            (figure_label("total_cost_ttc"), eur(e.total_cost_ttc)),
-            (figure_label("eligible_base_ttc"), eur(e.eligible_base_ttc)),
-            (
-                f"{figure_label('cofinancing_ttc')} ({percent(e.requested_rate, 2)})",
-                eur(e.cofinancing_ttc),
-            ),
-            (figure_label("own_contribution_ttc"), eur(e.own_contribution_ttc)),
-        ]
+        cards = [(figure_label("total_cost_ttc"), eur(e.total_cost_ttc)),
+                 (figure_label("eligible_base_ttc"), eur(e.eligible_base_ttc)),
+                 (f"{figure_label('cofinancing_ttc')} ({percent(e.requested_rate, 2)})",
+                  eur(e.cofinancing_ttc)),
+                 (figure_label("own_contribution_ttc"), eur(e.own_contribution_ttc))]
         gap = 3
         w = (self.epw - gap * 3) / 4
         y = self.get_y()
@@ -178,22 +132,16 @@ class SummaryPdf(PdfLayout):
         savings, _ = savings_parts(e, s)
         payback, _ = payback_parts(e)
         details = [
-            *(
-                (figure_label(k), eur(getattr(e, k)))
-                for k in (
-                    "excluded_cost_ttc",
-                    "project_size_ttc",
-                    "potential_cofinancing_ttc",
-                    "training_cost_ttc",
-                )
-            ),
+            *((figure_label(k), eur(getattr(e, k))) for k in (
+                "excluded_cost_ttc", "project_size_ttc", "potential_cofinancing_ttc",
+                "training_cost_ttc")),
             (figure_label("annual_savings_ttc"), savings),
             (figure_label("payback_months"), payback),
         ]
         half = (self.epw - 6) / 2
         for i in range(0, len(details), 2):
             y = self.get_y()
-            for j, (label, value) in enumerate(details[i : i + 2]):
+            for j, (label, value) in enumerate(details[i:i + 2]):
                 x = self.l_margin + j * (half + 6)
                 value = self.tx(value)
                 size = self.fitted_size(value, half - 48, 8.5)
@@ -216,29 +164,28 @@ class SummaryPdf(PdfLayout):
         blocking = e.checks_of("blocking")
         if not blocking:
             self.use_font(9, "", TEXT_GREY)
-            self.cell(0, 4.6, self.tx("Aucun point bloquant."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(0, 4.6, self.tx("Aucun point bloquant."), new_x=XPos.LMARGIN,
+                      new_y=YPos.NEXT)
             self.ln(2)
         elif not self.summary_list(blocking, limit, "point(s) bloquant(s)", advice=True):
             return
         others: tuple[tuple[Severity, str, str], ...] = (
-            ("warning", "Réserves", "réserve(s)"),
-            ("info", "Informations", "information(s)"),
-        )
+            ("warning", "Réserves", "réserve(s)"), ("info", "Informations", "information(s)"))
         for severity, title, more in others:
             checks = e.checks_of(severity)
             if not checks:
                 continue
             if self.get_y() + 10.5 + 4.6 + 4.6 > limit:
                 if self.get_y() + 4.6 <= limit:
-                    self.more_line(
-                        f"{len(checks)} {more} : voir l’annexe {self.annex_number('checks')}."
-                    )
+                    self.more_line(f"{len(checks)} {more} : voir l’annexe "
+                                   f"{self.annex_number('checks')}.")
                 return
             self.heading(title)
             if not self.summary_list(checks, limit, more, advice=False):
                 return
 
-    def summary_list(self, checks: list[Check], limit: float, more: str, *, advice: bool) -> bool:
+    def summary_list(self, checks: list[Check], limit: float, more: str, *,
+                     advice: bool) -> bool:
         """The messages of ``checks`` (with their advice if ``advice``) above ``limit``;
         False when they did not all fit (the rest is counted)."""
         indent, more_h = 4, 4.6
@@ -252,10 +199,8 @@ class SummaryPdf(PdfLayout):
             h += self.height(tip, w, 4.2) + (1.6 if advice else 1)
             rest = len(checks) - i - 1
             if self.get_y() + h > limit - (more_h if rest else 0):
-                self.more_line(
-                    f"… et {len(checks) - i} autre(s) {more} : voir l’annexe "
-                    f"{self.annex_number('checks')}."
-                )
+                self.more_line(f"… et {len(checks) - i} autre(s) {more} : voir l’annexe "
+                               f"{self.annex_number('checks')}.")
                 return False
             self.use_font(9, "B", SEVERITY_COLOURS[c.severity])
             self.set_x(self.l_margin)
@@ -289,8 +234,7 @@ class SummaryPdf(PdfLayout):
             f"Annexes : {' ; '.join(parts)}. {number(n)} ligne{'s' if n > 1 else ''} de "
             "coût : le détail ligne par ligne (HT, TVA, TTC), les formules des totaux et du "
             "retour sur investissement, le calendrier mensuel et chaque cible datée des "
-            "indicateurs sont dans le classeur XLSX du même scénario."
-        )
+            "indicateurs sont dans le classeur XLSX du même scénario.")
 
     # --- annex 1: the checks ---------------------------------------------------------------------
 
@@ -299,17 +243,14 @@ class SummaryPdf(PdfLayout):
         self.start_annex("checks")
         if not e.checks:
             self.use_font(9, "", TEXT_GREY)
-            self.multi_cell(
-                0, 4.6, self.tx("Aucun contrôle à signaler."), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
+            self.multi_cell(0, 4.6, self.tx("Aucun contrôle à signaler."),
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.ln(2)
             return
         for i, c in enumerate(e.checks):
             if not self.check_item(c, last=i == len(e.checks) - 1):
-                self.more_line(
-                    f"… et {len(e.checks) - i} autre(s) contrôle(s), voir le "
-                    f"classeur XLSX (feuille « {CHECKS_SHEET} »)."
-                )
+                self.more_line(f"… et {len(e.checks) - i} autre(s) contrôle(s), voir le "
+                               f"classeur XLSX (feuille « {CHECKS_SHEET} »).")
                 break
         self.ln(1)
 
@@ -353,31 +294,21 @@ class SummaryPdf(PdfLayout):
         items = self.indicator_items()
         for i, (label, value, comment) in enumerate(items):
             if not self.indicator_row(label, value, comment, last=i == len(items) - 1):
-                self.more_line(
-                    f"… et {len(items) - i} autre(s) indicateur(s), voir le "
-                    f"classeur XLSX (feuille « {INDICATORS_SHEET} »)."
-                )
+                self.more_line(f"… et {len(items) - i} autre(s) indicateur(s), voir le "
+                               f"classeur XLSX (feuille « {INDICATORS_SHEET} »).")
                 break
         self.ln(3)
 
     def indicator_items(self) -> list[tuple[str, str, str]]:
         """(label, value, comment) of each line of the annex."""
         e = self.ev
-        items = [
-            (label, value, comment)
-            for key, label, value, comment in _indicator_figures(e, self.scn)
-            if not key.startswith("agents_")
-        ]
-        trained = (
-            f"{number(e.agents_trained)} formé{'s' if e.agents_trained > 1 else ''}"
-            if e.agents_trained is not None
-            else "formés\u00a0: non renseigné"
-        )
-        cloud = (
-            f"{number(e.agents_cloud_context)} travaillant dans un contexte Cloud"
-            if e.agents_cloud_context is not None
-            else "dans un contexte Cloud\u00a0: non renseigné"
-        )
+        items = [(label, value, comment) for key, label, value, comment
+                 in _indicator_figures(e, self.scn) if not key.startswith("agents_")]
+        trained = (f"{number(e.agents_trained)} formé{'s' if e.agents_trained > 1 else ''}"
+                   if e.agents_trained is not None else "formés\u00a0: non renseigné")
+        cloud = (f"{number(e.agents_cloud_context)} travaillant dans un contexte Cloud"
+                 if e.agents_cloud_context is not None
+                 else "dans un contexte Cloud\u00a0: non renseigné")
         items.append(("Agents", trained, f"; {cloud}"))
         for r in e.impact_indicators:
             items.append((r.name, *impact_parts(r)))
@@ -436,9 +367,8 @@ class SummaryPdf(PdfLayout):
 
     def draw_chart(self, key: str, png: bytes, w: float, h: float) -> None:
         x = self.l_margin + (self.epw - w) / 2
-        self.image(
-            io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h, alt_text=self.tx(CHART_TITLES[key])
-        )
+        self.image(io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h,
+                   alt_text=self.tx(CHART_TITLES[key]))
         self.set_y(self.get_y() + h + 3)
 
     def charts_annex(self) -> None:
@@ -469,18 +399,12 @@ class SummaryPdf(PdfLayout):
         if self.on_summary:
             notes.append("Le graphique du financement est en page 1.")
         if self.failed:
-            notes.append(
-                "Graphiques non disponibles (leur rendu a échoué) : "
-                + ", ".join(CHART_TITLES[k] for k in self.failed)
-                + "."
-            )
+            notes.append("Graphiques non disponibles (leur rendu a échoué) : "
+                         + ", ".join(CHART_TITLES[k] for k in self.failed) + ".")
         left_out = [k for k in CHART_ORDER if k in no_room or k in self.too_big]
         if left_out:
-            notes.append(
-                "Graphiques non repris faute de place : "
-                + ", ".join(CHART_TITLES[k] for k in left_out)
-                + "."
-            )
+            notes.append("Graphiques non repris faute de place : "
+                         + ", ".join(CHART_TITLES[k] for k in left_out) + ".")
         for note in notes:
             self.use_font(8.5, "I", MENTION_GREY)
             if self.room(self.height(self.tx(note), self.epw, 4.4)):

@@ -20,35 +20,13 @@ from guichet.engine.evaluate import Evaluation
 from guichet.engine.models import Scenario
 from guichet.engine.rules import load_rules
 from guichet.io.exports.common import DISCLAIMER, french_date, french_datetime
-from guichet.io.exports.pdf import (
-    ANNEX_PAGES,
-    ANNEX_TITLES,
-    BLUE_FRANCE,
-    BORDER_GREY,
-    MENTION_GREY,
-    TEXT_GREY,
-    Colour,
-)
+from guichet.io.exports.pdf import (ANNEX_PAGES, ANNEX_TITLES, BLUE_FRANCE, BORDER_GREY,
+                                    MENTION_GREY, TEXT_GREY, Colour)
 
 #: Characters replaced when the font lacks them (the last resort is « ? »).
-_FALLBACK_CHARS = {
-    "\u202f": "\u00a0",
-    "\u2009": " ",
-    "\u2212": "-",
-    "’": "'",
-    "‘": "'",
-    "…": "...",
-    "≤": "<=",
-    "≥": ">=",
-    "→": "->",
-    "—": "-",
-    "–": "-",
-    "€": "EUR",
-    "œ": "oe",
-    "Œ": "OE",
-    "«": '"',
-    "»": '"',
-}
+_FALLBACK_CHARS = {"\u202f": "\u00a0", "\u2009": " ", "\u2212": "-", "’": "'", "‘": "'",
+                   "…": "...", "≤": "<=", "≥": ">=", "→": "->", "—": "-", "–": "-", "€": "EUR",
+                   "œ": "oe", "Œ": "OE", "«": '"', "»": '"'}
 
 #: Separators drawn as a space in the PDF (a line feed is a line break).
 _PDF_SPACES = dict.fromkeys(map(ord, "\t\r\v\f\x85\u2028\u2029"), " ")
@@ -78,7 +56,6 @@ def _cp1252(ch: str) -> bool:
 def _cmap(path: Path) -> set[int] | None:
     try:
         from fontTools.ttLib import TTFont
-
         with TTFont(str(path), lazy=True) as f:
             return set(f.getBestCmap())
     except Exception:  # pragma: no cover - fontTools comes with fpdf2
@@ -91,24 +68,15 @@ class PdfLayout(FPDF):
     rendering failed, ``too_big`` the charts left out for the byte cap; ``chart_annex`` says
     whether there is an annex of charts."""
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        evaluation: Evaluation,
-        when: dt.datetime,
-        font: tuple[Path, Path, Path] | None,
-        images: dict[str, bytes],
-        failed: list[str],
-        too_big: list[str],
-        chart_annex: bool,
-    ) -> None:
+    def __init__(self, scenario: Scenario, evaluation: Evaluation, when: dt.datetime,
+                 font: tuple[Path, Path, Path] | None, images: dict[str, bytes],
+                 failed: list[str], too_big: list[str], chart_annex: bool) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.scn, self.ev, self.when, self.images = scenario, evaluation, when, images
         self.failed, self.too_big = failed, too_big
         self.rules = load_rules()
-        self.annexes = [
-            k for k in ("checks", "indicators", "charts") if k != "charts" or chart_annex
-        ]
+        self.annexes = [k for k in ("checks", "indicators", "charts")
+                        if k != "charts" or chart_annex]
         self.annex: tuple[int, str] | None = None  # the annex being written
         self.on_summary: set[str] = set()  # charts drawn on page 1
         self.annex_first = self.annex_last = 0  # its pages
@@ -149,16 +117,10 @@ class PdfLayout(FPDF):
         the font lacks) is replaced."""
         text = str(text).translate(_PDF_SPACES)
         if self._glyphs is None:
-            return "".join(
-                ch if _cp1252(ch) and (ch >= " " or ch == "\n") else _FALLBACK_CHARS.get(ch, "?")
-                for ch in text
-            )
-        return "".join(
-            ch
-            if (ord(ch) in self._glyphs and ch >= " ") or ch == "\n"
-            else _FALLBACK_CHARS.get(ch, "?")
-            for ch in text
-        )
+            return "".join(ch if _cp1252(ch) and (ch >= " " or ch == "\n") else
+                           _FALLBACK_CHARS.get(ch, "?") for ch in text)
+        return "".join(ch if (ord(ch) in self._glyphs and ch >= " ") or ch == "\n"
+                       else _FALLBACK_CHARS.get(ch, "?") for ch in text)
 
     def lines_of(self, text: str, w: float, h: float) -> list[str]:
         lines: list[str] = self.multi_cell(w, h, text, dry_run=True, output="LINES")
@@ -208,13 +170,8 @@ class PdfLayout(FPDF):
         if self.annex and self.page > self.annex_first:
             number, title = self.annex
             self.use_font(9, "B", BLUE_FRANCE)
-            self.cell(
-                0,
-                5,
-                self.tx(f"Annexe {number} — {title} (suite)"),
-                new_x=XPos.LMARGIN,
-                new_y=YPos.NEXT,
-            )
+            self.cell(0, 5, self.tx(f"Annexe {number} — {title} (suite)"),
+                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.ln(2)
 
     def footer(self) -> None:
@@ -224,16 +181,11 @@ class PdfLayout(FPDF):
         self.use_font(7, "", MENTION_GREY)
         self.set_y(-13)
         self.multi_cell(
-            150,
-            3.4,
-            self.tx(
-                f"Règles {self.ev.rules_version} — page DINUM du "
-                f"{french_date(self.rules.source_date)} — exporté le "
-                f"{french_datetime(self.when)}. {DISCLAIMER}"
-            ),
-            new_x=XPos.RIGHT,
-            new_y=YPos.TOP,
-        )
+            150, 3.4,
+            self.tx(f"Règles {self.ev.rules_version} — page DINUM du "
+                    f"{french_date(self.rules.source_date)} — exporté le "
+                    f"{french_datetime(self.when)}. {DISCLAIMER}"),
+            new_x=XPos.RIGHT, new_y=YPos.TOP)
         self.set_xy(165, -13)
         self.cell(30, 3.4, self.tx(f"Page {self.page_no()}/{{nb}}"), align="R")
 
@@ -258,13 +210,8 @@ class PdfLayout(FPDF):
         self.annex_last = self.page + ANNEX_PAGES[key] - 1
         self.ln(1)
         self.use_font(13, "B", BLUE_FRANCE)
-        self.cell(
-            0,
-            7,
-            self.tx(f"Annexe {self.annex[0]} — {self.annex[1]}"),
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        self.cell(0, 7, self.tx(f"Annexe {self.annex[0]} — {self.annex[1]}"),
+                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*BLUE_FRANCE)
         self.line(self.l_margin, self.get_y(), self.l_margin + 40, self.get_y())
         self.ln(3)

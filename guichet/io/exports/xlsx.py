@@ -23,47 +23,21 @@ from guichet.engine.figures import label as figure_label
 from guichet.engine.indicators import load_presets
 from guichet.engine.models import Scenario
 from guichet.engine.rules import Rules, load_rules
-from guichet.io.exports.common import (
-    CALENDAR_SHEET,
-    CHECKS_SHEET,
-    IN_BASE,
-    INDICATORS_SHEET,
-    LINE_COLUMNS,
-    LINES_SHEET,
-    OUT_OF_BASE,
-    SUMMARY_SHEET,
-    _now,
-    horizon_savings_label,
-    month_period,
-    severity_word,
-    six_month_text,
-    xml_safe,
-)
-from guichet.io.exports.xlsx_sheet import (
-    INT_FORMAT,
-    LABEL_CHARS_PER_LINE,
-    LABEL_WIDTH,
-    MONEY_FORMAT,
-    MONTHS_FORMAT,
-    _cap,
-    _fit_heights,
-    _fmt_if,
-    _or_missing,
-    _quote,
-    _rate_format,
-    _Sheet,
-    _styles,
-)
+from guichet.io.exports.common import (CALENDAR_SHEET, CHECKS_SHEET, IN_BASE, INDICATORS_SHEET,
+                                       LINE_COLUMNS, LINES_SHEET, OUT_OF_BASE, SUMMARY_SHEET, _now,
+                                       horizon_savings_label, month_period, severity_word,
+                                       six_month_text, xml_safe)
+from guichet.io.exports.xlsx_sheet import (INT_FORMAT, LABEL_CHARS_PER_LINE, LABEL_WIDTH,
+                                           MONEY_FORMAT, MONTHS_FORMAT, _cap, _fit_heights, _fmt_if,
+                                           _or_missing, _quote, _rate_format, _Sheet, _styles)
 from guichet.io.exports.xlsx_summary import _write_summary
 from guichet.present import labels
 from guichet.present.formatting import month_label
 
 # --- the workbook ---------------------------------------------------------------------------------
 
-
-def export_xlsx(
-    scenario: Scenario, evaluation: Evaluation, *, exported_at: dt.datetime | None = None
-) -> bytes:
+def export_xlsx(scenario: Scenario, evaluation: Evaluation, *,
+                exported_at: dt.datetime | None = None) -> bytes:
     """The dossier as an XLSX workbook (see the module's docstring)."""
     from openpyxl import Workbook
 
@@ -96,7 +70,6 @@ def export_xlsx(
 
 # --- « Lignes de coût » ---------------------------------------------------------------------------
 
-
 def _write_lines(lines: _Sheet, e: Evaluation) -> dict[str, str]:
     """One row per line; HT, VAT and TTC as formulas over the entered amount. Returns the
     absolute ranges of the category, TTC and base columns, for the formulas of the summary."""
@@ -109,16 +82,11 @@ def _write_lines(lines: _Sheet, e: Evaluation) -> dict[str, str]:
         lines.put(r, 3, labels.BASES[ln.basis])
         lines.put(r, 4, ln.amount, fmt=MONEY_FORMAT)
         lines.put(r, 5, ln.vat_rate, fmt=_rate_format(ln.vat_rate))
-        lines.formula(
-            r,
-            6,
-            f'=IF(C{r}="HT",ROUND(D{r},2),IF(E{r}=0,H{r},ROUND(H{r}/(1+E{r}),2)))',
-            fmt=MONEY_FORMAT,
-        )
+        lines.formula(r, 6, f'=IF(C{r}="HT",ROUND(D{r},2),IF(E{r}=0,H{r},ROUND(H{r}/(1+E{r}),2)))',
+                      fmt=MONEY_FORMAT)
         lines.formula(r, 7, f"=ROUND(H{r}-F{r},2)", fmt=MONEY_FORMAT)
-        lines.formula(
-            r, 8, f'=IF(C{r}="HT",ROUND(D{r}*(1+E{r}),2),ROUND(D{r},2))', fmt=MONEY_FORMAT
-        )
+        lines.formula(r, 8, f'=IF(C{r}="HT",ROUND(D{r}*(1+E{r}),2),ROUND(D{r},2))',
+                      fmt=MONEY_FORMAT)
         lines.put(r, 9, OUT_OF_BASE if ln.excluded else IN_BASE)
         lines.put(r, 10, ln.start_month)
         lines.put(r, 11, ln.end_month)
@@ -128,28 +96,16 @@ def _write_lines(lines: _Sheet, e: Evaluation) -> dict[str, str]:
     if e.lines:
         lines.ws.auto_filter.ref = f"A1:K{last}"
     sheet = _quote(LINES_SHEET)
-    return {
-        name: f"{sheet}!${letter}$2:${letter}${last}"
-        for name, letter in (("category", "B"), ("ttc", "H"), ("base", "I"))
-    }
+    return {name: f"{sheet}!${letter}$2:${letter}${last}"
+            for name, letter in (("category", "B"), ("ttc", "H"), ("base", "I"))}
+
 
 
 # --- « Contrôles » --------------------------------------------------------------------------------
 
-
 def _write_checks(checks: _Sheet, e: Evaluation, rules: Rules) -> None:
-    checks.header(
-        1,
-        [
-            "Gravité",
-            "Code",
-            "Message",
-            "Conseil",
-            "Règle",
-            "Hypothèse du simulateur",
-            "Phrase de la page source",
-        ],
-    )
+    checks.header(1, ["Gravité", "Code", "Message", "Conseil", "Règle", "Hypothèse du simulateur",
+                      "Phrase de la page source"])
     for r, c in enumerate(e.checks, start=2):
         checks.put(r, 1, severity_word(c.severity), style="bold")
         checks.put(r, 2, c.code)
@@ -165,7 +121,6 @@ def _write_checks(checks: _Sheet, e: Evaluation, rules: Rules) -> None:
 
 
 # --- « Calendrier » -------------------------------------------------------------------------------
-
 
 def _write_calendar(cal: _Sheet, s: Scenario, e: Evaluation, rules: Rules) -> None:
     r = _write_milestones(cal, s, e, rules)
@@ -195,24 +150,11 @@ def _write_milestones(cal: _Sheet, s: Scenario, e: Evaluation, rules: Rules) -> 
 
 def _write_monthly(cal: _Sheet, s: Scenario, e: Evaluation, r: int) -> None:
     """The monthly spending from row ``r``, with its totals as formulas."""
-    cal.put(
-        r,
-        1,
-        "Dépenses mensuelles (TTC, réparties également sur les mois de chaque ligne)",
-        style="subtitle",
-    )
+    cal.put(r, 1, "Dépenses mensuelles (TTC, réparties également sur les mois de chaque ligne)",
+            style="subtitle")
     r += 1
-    cal.header(
-        r,
-        [
-            "Mois du projet",
-            "Mois calendaire",
-            "Dans l’assiette éligible",
-            "Exclues de l’assiette",
-            "Total du mois",
-            "Cumul",
-        ],
-    )
+    cal.header(r, ["Mois du projet", "Mois calendaire", "Dans l’assiette éligible",
+                   "Exclues de l’assiette", "Total du mois", "Cumul"])
     month_first = r + 1
     for m in e.monthly_schedule:
         r += 1
@@ -228,18 +170,12 @@ def _write_monthly(cal: _Sheet, s: Scenario, e: Evaluation, r: int) -> None:
         cal.put(r, 2, "", style="total")
         for c_ in (3, 4, 5):
             letter = "CDE"[c_ - 3]
-            cal.formula(
-                r,
-                c_,
-                f"=SUM({letter}{month_first}:{letter}{r - 1})",
-                fmt=MONEY_FORMAT,
-                style="total",
-            )
+            cal.formula(r, c_, f"=SUM({letter}{month_first}:{letter}{r - 1})", fmt=MONEY_FORMAT,
+                        style="total")
         cal.put(r, 6, "", style="total")
 
 
 # --- « Indicateurs » ------------------------------------------------------------------------------
-
 
 def _write_indicators(ic: _Sheet, s: Scenario, e: Evaluation, rules: Rules) -> None:
     r = _write_mandatory(ic, s, e, rules)
@@ -253,43 +189,19 @@ def _write_mandatory(ic: _Sheet, s: Scenario, e: Evaluation, rules: Rules) -> in
     ic.put(1, 1, "Indicateurs obligatoires", style="subtitle")
     ic.header(2, ["Indicateur", "Valeur", "Comment est-ce obtenu ?"])
     mandatory: list[tuple[str, Any, str, str]] = [
-        (
-            "Coût annuel de fonctionnement actuel TTC",
-            ind.current_annual_run_cost_ttc,
-            MONEY_FORMAT,
-            "Déclaré par le porteur.",
-        ),
-        (
-            "Coût annuel de fonctionnement visé TTC",
-            ind.target_annual_run_cost_ttc,
-            MONEY_FORMAT,
-            "Déclaré par le porteur.",
-        ),
-        (
-            figure_label("annual_savings_ttc"),
-            e.annual_savings_ttc,
-            MONEY_FORMAT,
-            _cap(x["annual_savings_ttc"].computation) + ".",
-        ),
-        (
-            figure_label("payback_months"),
-            e.payback_months,
-            MONTHS_FORMAT,
-            _cap(x["payback_months"].computation) + ".",
-        ),
-        (
-            horizon_savings_label(e),
-            e.five_year_savings_ttc,
-            MONEY_FORMAT,
-            _cap(x["five_year_savings_ttc"].computation) + ".",
-        ),
+        ("Coût annuel de fonctionnement actuel TTC", ind.current_annual_run_cost_ttc, MONEY_FORMAT,
+         "Déclaré par le porteur."),
+        ("Coût annuel de fonctionnement visé TTC", ind.target_annual_run_cost_ttc, MONEY_FORMAT,
+         "Déclaré par le porteur."),
+        (figure_label("annual_savings_ttc"), e.annual_savings_ttc, MONEY_FORMAT,
+         _cap(x["annual_savings_ttc"].computation) + "."),
+        (figure_label("payback_months"), e.payback_months, MONTHS_FORMAT,
+         _cap(x["payback_months"].computation) + "."),
+        (horizon_savings_label(e), e.five_year_savings_ttc, MONEY_FORMAT,
+         _cap(x["five_year_savings_ttc"].computation) + "."),
         ("Agents formés", e.agents_trained, INT_FORMAT, "Déclaré par le porteur."),
-        (
-            "Agents travaillant dans un contexte Cloud",
-            e.agents_cloud_context,
-            INT_FORMAT,
-            "Déclaré par le porteur.",
-        ),
+        ("Agents travaillant dans un contexte Cloud", e.agents_cloud_context, INT_FORMAT,
+         "Déclaré par le porteur."),
     ]
     r = 2
     for label, value, fmt, how in mandatory:
@@ -308,18 +220,8 @@ def _write_impact(ic: _Sheet, s: Scenario, e: Evaluation, rules: Rules, r: int) 
     from."""
     ic.put(r, 1, "Indicateurs d’impact", style="subtitle")
     r += 1
-    ic.header(
-        r,
-        [
-            "Indicateur",
-            "Unité",
-            "Point",
-            "Mois du projet",
-            "Mois calendaire",
-            "Valeur",
-            "Bande DORA",
-        ],
-    )
+    ic.header(r, ["Indicateur", "Unité", "Point", "Mois du projet", "Mois calendaire", "Valeur",
+                  "Bande DORA"])
     header_row = r
     for res in e.impact_indicators:
         for point, month, value, band in _impact_cells(res, s.start_date):
@@ -340,25 +242,21 @@ def _write_impact(ic: _Sheet, s: Scenario, e: Evaluation, rules: Rules, r: int) 
     ic.put(r, 1, f"« {rules['impact_indicators_required'].source} »", style="mention")
     ic.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
     r += 1
-    ic.put(
-        r,
-        1,
-        f"Bandes : {load_presets().source}. Ce sont des repères pour situer la mesure "
-        "actuelle et les cibles, pas des règles du guichet ; « — » : pas de bande "
-        "(indicateur libre, ou valeur non renseignée).",
-        style="mention",
-    )
+    ic.put(r, 1, f"Bandes : {load_presets().source}. Ce sont des repères pour situer la mesure "
+                 "actuelle et les cibles, pas des règles du guichet ; « — » : pas de bande "
+                 "(indicateur libre, ou valeur non renseignée).", style="mention")
     ic.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
+
 
 
 def _impact_cells(r: ImpactResult, start: dt.date) -> list[tuple[str, Any, Any, str]]:
     """(point, project month, value, DORA band) cells of the baseline and of each dated target:
     numbers where there are numbers, « — » where there is nothing."""
     rows: list[tuple[str, Any, Any, str]] = [
-        ("Mesure actuelle", "aujourd’hui", _or_missing(r.baseline, "—"), r.baseline_band or "—")
-    ]
+        ("Mesure actuelle", "aujourd’hui", _or_missing(r.baseline, "—"), r.baseline_band or "—")]
     for t in r.targets:
         rows.append(("Cible", t.month or "non datée", t.value, t.band or "—"))
     if not r.targets:
         rows.append(("Cible", "—", "non renseignée", "—"))
     return rows
+

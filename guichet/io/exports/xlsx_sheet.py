@@ -24,7 +24,6 @@ Style = Callable[[Any], None]
 
 # --- small helpers --------------------------------------------------------------------------------
 
-
 def _quote(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
@@ -52,6 +51,7 @@ def _rate_format(rate: Decimal) -> str:
     return "0" + ("." + "0" * min(digits, 4) if digits else "") + "\\ %"
 
 
+
 class _Sheet:
     """A little writer over an openpyxl worksheet: text is always a text cell, with the
     characters XML cannot hold replaced (:func:`xml_safe`), and with Excel's « quote prefix »
@@ -62,9 +62,8 @@ class _Sheet:
         self.st = styles
         self.row = 1
 
-    def put(
-        self, row: int, col: int, value: Any, *, fmt: str | None = None, style: str | None = None
-    ) -> Any:
+    def put(self, row: int, col: int, value: Any, *, fmt: str | None = None,
+            style: str | None = None) -> Any:
         cell = self.ws.cell(row=row, column=col)
         if isinstance(value, str):
             cell.value = xml_safe(value)
@@ -81,9 +80,8 @@ class _Sheet:
             self.st[style](cell)
         return cell
 
-    def formula(
-        self, row: int, col: int, text: str, *, fmt: str | None = None, style: str | None = None
-    ) -> Any:
+    def formula(self, row: int, col: int, text: str, *, fmt: str | None = None,
+                style: str | None = None) -> Any:
         assert text.startswith("=")
         cell = self.ws.cell(row=row, column=col)
         cell.value = text
@@ -100,7 +98,6 @@ class _Sheet:
 
     def widths(self, *widths: float) -> None:
         from openpyxl.utils import get_column_letter
-
         for i, w in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = w
 
@@ -118,22 +115,16 @@ def _fit_heights(ws: Any) -> None:
 
     spans: dict[tuple[int, int], float] = {}
     for rng in ws.merged_cells.ranges:
-        spans[(rng.min_row, rng.min_col)] = sum(
-            width(c) for c in range(rng.min_col, rng.max_col + 1)
-        )
+        spans[(rng.min_row, rng.min_col)] = sum(width(c)
+                                                for c in range(rng.min_col, rng.max_col + 1))
     for row in ws.iter_rows():
         lines = 1
         for cell in row:
-            if (
-                isinstance(cell.value, str)
-                and cell.alignment is not None
-                and cell.alignment.wrap_text
-            ):
+            if (isinstance(cell.value, str) and cell.alignment is not None
+                    and cell.alignment.wrap_text):
                 chars = spans.get((cell.row, cell.column), width(cell.column)) * 1.15
-                lines = max(
-                    lines,
-                    sum(math.ceil(max(len(part), 1) / chars) for part in cell.value.split("\n")),
-                )
+                lines = max(lines, sum(math.ceil(max(len(part), 1) / chars)
+                                       for part in cell.value.split("\n")))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = 15 * lines
 
@@ -170,21 +161,13 @@ def _styles() -> dict[str, Style]:
         c.font = Font(italic=True, color="666666")
         c.alignment = wrap
 
-    return {
-        "header": header,
-        "title": title,
-        "subtitle": subtitle,
-        "bold": bold,
-        "total": total,
-        "wrap": wrapped,
-        "mention": mention,
-    }
+    return {"header": header, "title": title, "subtitle": subtitle, "bold": bold, "total": total,
+            "wrap": wrapped, "mention": mention}
 
 
 def _status_fill(status: str) -> Any:
     from openpyxl.styles import PatternFill
-
-    colour = {"eligible": "B8FEC9", "eligible_with_reservations": "FFE9E6", "ineligible": "FFE9E9"}[
-        status
-    ]
+    colour = {"eligible": "B8FEC9", "eligible_with_reservations": "FFE9E6",
+              "ineligible": "FFE9E9"}[status]
     return PatternFill("solid", fgColor=colour)
+

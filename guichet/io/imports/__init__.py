@@ -45,42 +45,18 @@ from typing import Any
 
 from guichet.engine.models import MAX_LINES, CostLine, Scenario
 from guichet.io.imports.csv_files import import_csv
-from guichet.io.imports.limits import (
-    HEADER_SEARCH_ROWS,
-    MAX_CELL_CHARS,
-    MAX_COLUMNS,
-    MAX_IMPORT_BYTES,
-    MAX_IMPORT_ROWS,
-    MAX_SCAN_CELLS,
-    MAX_SCAN_ROWS,
-    MAX_SCAN_SECONDS,
-    MAX_STYLES,
-    MAX_XLSX_UNCOMPRESSED,
-    MAX_XML_DEPTH,
-    MAX_XML_MARKUP,
-    MAX_ZIP_ENTRIES,
-    MAX_ZIP_RATIO,
-    ZIP_RATIO_FREE_BYTES,
-    _check_size,
-)
-from guichet.io.imports.results import (
-    COLUMN_NAMES,
-    FIELDS,
-    REQUIRED,
-    UNEXPECTED_ERROR,
-    ImportFileError,
-    ImportPreview,
-    RejectedRow,
-    RowProblem,
-    _safety_net,
-)
+from guichet.io.imports.limits import (HEADER_SEARCH_ROWS, MAX_CELL_CHARS, MAX_COLUMNS,
+                                       MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, MAX_SCAN_CELLS,
+                                       MAX_SCAN_ROWS, MAX_SCAN_SECONDS, MAX_STYLES,
+                                       MAX_XLSX_UNCOMPRESSED, MAX_XML_DEPTH, MAX_XML_MARKUP,
+                                       MAX_ZIP_ENTRIES, MAX_ZIP_RATIO, ZIP_RATIO_FREE_BYTES,
+                                       _check_size)
+from guichet.io.imports.results import (COLUMN_NAMES, FIELDS, REQUIRED, UNEXPECTED_ERROR,
+                                        ImportFileError, ImportPreview, RejectedRow, RowProblem,
+                                        _safety_net)
 from guichet.io.imports.rows import _match_header as _match_header  # for the tests
-from guichet.io.imports.templates import (
-    TEMPLATE_EXAMPLES,
-    TEMPLATE_HEADERS,
-    template_csv,
-    template_xlsx,
-)
+from guichet.io.imports.templates import (TEMPLATE_EXAMPLES, TEMPLATE_HEADERS, template_csv,
+                                          template_xlsx)
 from guichet.io.imports.text import _FORBIDDEN_CHARS as _FORBIDDEN_CHARS  # for the tests
 from guichet.io.imports.values import _read_category as _read_category  # for the tests
 from guichet.io.imports.values import _read_vat as _read_vat  # for the tests
@@ -90,41 +66,13 @@ from guichet.io.loading import Problem, ScenarioError
 from guichet.present.formatting import number
 
 __all__ = [
-    "COLUMN_NAMES",
-    "FIELDS",
-    "HEADER_SEARCH_ROWS",
-    "MAX_CELL_CHARS",
-    "MAX_COLUMNS",
-    "MAX_IMPORT_BYTES",
-    "MAX_IMPORT_ROWS",
-    "MAX_SCAN_CELLS",
-    "MAX_SCAN_ROWS",
-    "MAX_SCAN_SECONDS",
-    "MAX_STYLES",
-    "MAX_XLSX_COLUMN",
-    "MAX_XLSX_ROW",
-    "MAX_XLSX_UNCOMPRESSED",
-    "MAX_XML_DEPTH",
-    "MAX_XML_MARKUP",
-    "MAX_ZIP_ENTRIES",
-    "MAX_ZIP_RATIO",
-    "REQUIRED",
-    "TEMPLATE_EXAMPLES",
-    "TEMPLATE_HEADERS",
-    "UNEXPECTED_ERROR",
-    "ZIP_RATIO_FREE_BYTES",
-    "ImportFileError",
-    "ImportPreview",
-    "RejectedRow",
-    "RowProblem",
-    "add_lines",
-    "import_cost_lines",
-    "import_csv",
-    "import_xlsx",
-    "parse_number",
-    "replace_lines",
-    "template_csv",
-    "template_xlsx",
+    "COLUMN_NAMES", "FIELDS", "HEADER_SEARCH_ROWS", "MAX_CELL_CHARS", "MAX_COLUMNS",
+    "MAX_IMPORT_BYTES", "MAX_IMPORT_ROWS", "MAX_SCAN_CELLS", "MAX_SCAN_ROWS", "MAX_SCAN_SECONDS",
+    "MAX_STYLES", "MAX_XLSX_COLUMN", "MAX_XLSX_ROW", "MAX_XLSX_UNCOMPRESSED", "MAX_XML_DEPTH",
+    "MAX_XML_MARKUP", "MAX_ZIP_ENTRIES", "MAX_ZIP_RATIO", "REQUIRED", "TEMPLATE_EXAMPLES",
+    "TEMPLATE_HEADERS", "UNEXPECTED_ERROR", "ZIP_RATIO_FREE_BYTES", "ImportFileError",
+    "ImportPreview", "RejectedRow", "RowProblem", "add_lines", "import_cost_lines", "import_csv",
+    "import_xlsx", "parse_number", "replace_lines", "template_csv", "template_xlsx",
 ]
 
 # --- entry point ----------------------------------------------------------------------------------
@@ -144,46 +92,32 @@ def import_cost_lines(data: bytes, filename: str | None = None) -> ImportPreview
     if data.startswith(_OLE):
         # an encrypted workbook is an OLE file holding the streams « EncryptionInfo » and
         # « EncryptedPackage » (their names are written in UTF-16LE in its directory)
-        if (
-            "EncryptedPackage".encode("utf-16-le") in data
-            or "EncryptionInfo".encode("utf-16-le") in data
-        ):
+        if "EncryptedPackage".encode("utf-16-le") in data or \
+                "EncryptionInfo".encode("utf-16-le") in data:
             raise ImportFileError(
                 "classeur protégé par un mot de passe : l’enregistrer sans mot de passe (dans "
                 "Excel : Fichier > Informations > Protéger le classeur > Chiffrer avec mot de "
-                "passe, puis effacer le mot de passe), puis l’importer de nouveau"
-            )
-        raise ImportFileError(
-            "ancien format Excel (.xls) : enregistrer le fichier au format .xlsx ou .csv"
-        )
-    if data.startswith(
-        (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b")
-    ) or name.endswith((".pdf", ".doc", ".docx", ".odt", ".png", ".jpg", ".zip", ".xls")):
+                "passe, puis effacer le mot de passe), puis l’importer de nouveau")
+        raise ImportFileError("ancien format Excel (.xls) : enregistrer le fichier au format .xlsx "
+                              "ou .csv")
+    if data.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b")) or \
+            name.endswith((".pdf", ".doc", ".docx", ".odt", ".png", ".jpg", ".zip", ".xls")):
         raise ImportFileError("le fichier n’est ni un CSV ni un classeur XLSX")
     return import_csv(data)
 
 
 # --- merging into a scenario ----------------------------------------------------------------------
 
-
 def _checked_lines(lines: Iterable[CostLine | dict[str, Any]]) -> list[CostLine]:
-    return [
-        line.model_copy() if isinstance(line, CostLine) else CostLine.model_validate(line)
-        for line in lines
-    ]
+    return [line.model_copy() if isinstance(line, CostLine) else CostLine.model_validate(line)
+            for line in lines]
 
 
 def _with_lines(scenario: Scenario, lines: list[CostLine]) -> Scenario:
     if len(lines) > MAX_LINES:
-        raise ScenarioError(
-            [
-                Problem(
-                    "cost_lines",
-                    f"au plus {number(MAX_LINES)} lignes de coût par scénario "
-                    f"({number(len(lines))} demandées)",
-                )
-            ]
-        )
+        raise ScenarioError([Problem("cost_lines",
+                                     f"au plus {number(MAX_LINES)} lignes de coût par scénario "
+                                     f"({number(len(lines))} demandées)")])
     new = scenario.model_copy(deep=True)
     new.cost_lines = lines
     return new

@@ -21,9 +21,8 @@ def _decode(data: bytes) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "UTF-8 (avec BOM)"
         except UnicodeDecodeError:
-            raise ImportFileError(
-                "le fichier commence comme de l’UTF-8 mais contient des octets invalides"
-            ) from None
+            raise ImportFileError("le fichier commence comme de l’UTF-8 mais contient des octets "
+                                  "invalides") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "UTF-16"
@@ -36,9 +35,8 @@ def _decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
-        raise ImportFileError(
-            "encodage du fichier non reconnu : enregistrer le fichier en CSV UTF-8 ou Windows-1252"
-        ) from None
+        raise ImportFileError("encodage du fichier non reconnu : enregistrer le fichier en CSV "
+                              "UTF-8 ou Windows-1252") from None
 
 
 def _csv_rows(text: str, delimiter: str, budget: _Budget) -> Iterator[tuple[int, list[Any]]]:
@@ -46,9 +44,8 @@ def _csv_rows(text: str, delimiter: str, budget: _Budget) -> Iterator[tuple[int,
     cells are counted for this pass over the text, time for the whole import."""
     budget = _Budget(budget.deadline)
     lines = io.StringIO(text, newline="")
-    reader = csv.reader(
-        lines, delimiter=delimiter, quotechar='"', skipinitialspace=False, strict=False
-    )
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', skipinitialspace=False,
+                        strict=False)
     start = 1
     scanned = 0
 
@@ -65,13 +62,10 @@ def _csv_rows(text: str, delimiter: str, budget: _Budget) -> Iterator[tuple[int,
                 budget.clock(where)
             row_start, start = start, reader.line_num + 1
             if any(c.strip() for c in cells):
-                yield row_start, [c.strip() for c in cells[: limits.MAX_COLUMNS]]
+                yield row_start, [c.strip() for c in cells[:limits.MAX_COLUMNS]]
     except csv.Error as exc:
-        reason = (
-            "une valeur est beaucoup trop longue (guillemet jamais refermé ?)"
-            if "field limit" in str(exc)
-            else "ligne illisible"
-        )
+        reason = ("une valeur est beaucoup trop longue (guillemet jamais refermé ?)"
+                  if "field limit" in str(exc) else "ligne illisible")
         raise ImportFileError(f"CSV mal formé vers la ligne {reader.line_num} : {reason}") from None
 
 
@@ -112,8 +106,7 @@ def import_csv(data: bytes) -> ImportPreview:
     if layout is None:
         raise ImportFileError(
             f"aucune ligne d’en-tête reconnue dans les {limits.HEADER_SEARCH_ROWS} premières "
-            f"lignes ; colonnes attendues : {_expected_columns()}"
-        )
+            f"lignes ; colonnes attendues : {_expected_columns()}")
     offset = 1 if forced else 0
     rows = ((n + offset, cells) for n, cells in _csv_rows(text, delimiter, budget))
     head = [(n + offset, cells) for n, cells in head]
@@ -122,4 +115,6 @@ def import_csv(data: bytes) -> ImportPreview:
     # skip the rows already read into ``head``
     for _ in range(len(head)):
         next(rows, None)
-    return _build(rows, layout, head, source_format="csv", encoding=encoding, separator=delimiter)
+    return _build(rows, layout, head, source_format="csv", encoding=encoding,
+                  separator=delimiter)
+

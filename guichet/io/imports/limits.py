@@ -39,10 +39,8 @@ def _check_size(data: bytes) -> None:
     if not data:
         raise ImportFileError("le fichier est vide")
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(
-            f"fichier trop volumineux ({number(len(data))} octets ; au plus "
-            f"{number(MAX_IMPORT_BYTES)} octets)"
-        )
+        raise ImportFileError(f"fichier trop volumineux ({number(len(data))} octets ; au plus "
+                              f"{number(MAX_IMPORT_BYTES)} octets)")
 
 
 class _Budget:
@@ -58,21 +56,18 @@ class _Budget:
             raise ImportFileError(
                 f"le fichier compte plus de {number(MAX_SCAN_CELLS)} cellules à parcourir "
                 f"({where()}) : supprimer les lignes et les colonnes inutiles, ou découper le "
-                "fichier en plusieurs fichiers"
-            )
+                "fichier en plusieurs fichiers")
 
     def clock(self, where: Callable[[], str]) -> None:
         if time.monotonic() > self.deadline:
             raise ImportFileError(
                 f"lecture interrompue : le fichier demande plus de {number(MAX_SCAN_SECONDS)} "
                 f"secondes de lecture ({where()}) ; supprimer les lignes et les colonnes "
-                "inutiles, ou découper le fichier en plusieurs fichiers"
-            )
+                "inutiles, ou découper le fichier en plusieurs fichiers")
 
 
 def _too_many_rows(where: str) -> ImportFileError:
     return ImportFileError(
         f"le fichier compte plus de {number(MAX_SCAN_ROWS)} lignes à parcourir, lignes vides "
         f"comprises ({where}) : au plus {number(MAX_IMPORT_ROWS)} lignes de coût sont importées ; "
-        "supprimer les lignes vides ou inutiles, ou découper le fichier en plusieurs fichiers"
-    )
+        "supprimer les lignes vides ou inutiles, ou découper le fichier en plusieurs fichiers")

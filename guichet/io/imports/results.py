@@ -12,10 +12,8 @@ from guichet.engine.models import CostLine
 from guichet.io.loading import Problem, ScenarioError
 
 #: The message of a file that failed in a way no check foresaw (a safety net: never expected).
-UNEXPECTED_ERROR = (
-    "le fichier n’a pas pu être lu (contenu inattendu) : l’enregistrer à nouveau "
-    "au format .xlsx ou .csv depuis un tableur, puis l’importer de nouveau"
-)
+UNEXPECTED_ERROR = ("le fichier n’a pas pu être lu (contenu inattendu) : l’enregistrer à nouveau "
+                    "au format .xlsx ou .csv depuis un tableur, puis l’importer de nouveau")
 
 FIELDS = ("label", "category", "amount", "basis", "vat_rate", "start_month", "end_month")
 REQUIRED = ("label", "category", "amount", "start_month", "end_month")
@@ -88,15 +86,12 @@ class ImportPreview:
 
     def summary(self) -> str:
         """« 3 lignes acceptées, 1 ligne refusée »."""
-
         def n(k: int, word: str) -> str:
             return f"{k} {word}{'s' if k > 1 else ''}"
-
         accepted = "acceptées" if len(self.lines) > 1 else "acceptée"
         refused = "refusées" if len(self.rejected) > 1 else "refusée"
-        return (
-            f"{n(len(self.lines), 'ligne')} {accepted}, {n(len(self.rejected), 'ligne')} {refused}"
-        )
+        return (f"{n(len(self.lines), 'ligne')} {accepted}, "
+                f"{n(len(self.rejected), 'ligne')} {refused}")
 
     def reasons(self) -> list[str]:
         return [str(p) for r in self.rejected for p in r.problems]
@@ -107,7 +102,6 @@ _P = ParamSpec("_P")
 
 def _safety_net(function: Callable[_P, ImportPreview]) -> Callable[_P, ImportPreview]:
     """Whatever happens while reading a file, the caller gets an ImportFileError."""
-
     @functools.wraps(function)
     def guarded(*args: _P.args, **kwargs: _P.kwargs) -> ImportPreview:
         try:
@@ -116,5 +110,4 @@ def _safety_net(function: Callable[_P, ImportPreview]) -> Callable[_P, ImportPre
             raise
         except Exception as exc:  # including MemoryError: no file may crash the page
             raise ImportFileError(UNEXPECTED_ERROR) from exc
-
     return guarded

@@ -12,102 +12,32 @@ from pydantic import ValidationError
 
 from guichet.engine.models import CostLine
 from guichet.io.imports import limits
-from guichet.io.imports.results import (
-    COLUMN_NAMES,
-    FIELDS,
-    REQUIRED,
-    ImportFileError,
-    ImportPreview,
-    RejectedRow,
-    RowProblem,
-)
+from guichet.io.imports.results import (COLUMN_NAMES, FIELDS, REQUIRED, ImportFileError,
+                                        ImportPreview, RejectedRow, RowProblem)
 from guichet.io.imports.text import _aliases, _norm, _visible
-from guichet.io.imports.values import (
-    _Bad,
-    _blank,
-    _q,
-    _read_amount,
-    _read_basis,
-    _read_category,
-    _read_label,
-    _read_month,
-    _read_vat,
-    _shown,
-    _Unreadable,
-)
+from guichet.io.imports.values import (_Bad, _blank, _q, _read_amount, _read_basis, _read_category,
+                                       _read_label, _read_month, _read_vat, _shown, _Unreadable)
 from guichet.io.loading import french_message
 from guichet.present import labels
 from guichet.present.formatting import number
 
 # --- the header row -------------------------------------------------------------------------------
 
-_HEADER_ALIASES = _aliases(
-    {
-        "label": [
-            "libellé",
-            "libellé de la dépense",
-            "libellé de la ligne",
-            "intitulé",
-            "désignation",
-            "description",
-            "poste",
-            "poste de dépense",
-            "dépense",
-            "objet",
-            "label",
-        ],
-        "category": [
-            "catégorie",
-            "catégorie de dépense",
-            "type",
-            "type de dépense",
-            "nature de la dépense",
-            "nature de dépense",
-            "category",
-        ],
-        "amount": ["montant", "montant saisi", "coût", "prix", "somme", "valeur", "amount"],
-        "basis": [
-            "base",
-            "base HT/TTC",
-            "base HT ou TTC",
-            "HT/TTC",
-            "HT ou TTC",
-            "base de saisie",
-            "montant saisi en",
-            "saisi en",
-            "basis",
-        ],
-        "vat_rate": [
-            "taux de TVA",
-            "taux TVA",
-            "TVA",
-            "TVA %",
-            "taux de TVA %",
-            "vat",
-            "vat rate",
-            "vat_rate",
-        ],
-        "start_month": [
-            "mois de début",
-            "mois début",
-            "début",
-            "mois de démarrage",
-            "démarrage",
-            "début mois",
-            "start month",
-            "start_month",
-        ],
-        "end_month": [
-            "mois de fin",
-            "mois fin",
-            "fin",
-            "mois d’achèvement",
-            "fin mois",
-            "end month",
-            "end_month",
-        ],
-    }
-)
+_HEADER_ALIASES = _aliases({
+    "label": ["libellé", "libellé de la dépense", "libellé de la ligne", "intitulé", "désignation",
+              "description", "poste", "poste de dépense", "dépense", "objet", "label"],
+    "category": ["catégorie", "catégorie de dépense", "type", "type de dépense",
+                 "nature de la dépense", "nature de dépense", "category"],
+    "amount": ["montant", "montant saisi", "coût", "prix", "somme", "valeur", "amount"],
+    "basis": ["base", "base HT/TTC", "base HT ou TTC", "HT/TTC", "HT ou TTC", "base de saisie",
+              "montant saisi en", "saisi en", "basis"],
+    "vat_rate": ["taux de TVA", "taux TVA", "TVA", "TVA %", "taux de TVA %", "vat", "vat rate",
+                 "vat_rate"],
+    "start_month": ["mois de début", "mois début", "début", "mois de démarrage", "démarrage",
+                    "début mois", "start month", "start_month"],
+    "end_month": ["mois de fin", "mois fin", "fin", "mois d’achèvement", "fin mois", "end month",
+                  "end_month"],
+})
 _AMOUNT_FILLERS = {"en", "eur", "euro", "ht", "ttc", "%"}
 
 
@@ -199,20 +129,18 @@ def _check_required(layout: _Layout) -> None:
     known = set(layout.columns) | ({"amount"} if layout.amount_by_basis else set())
     missing = [COLUMN_NAMES[f] for f in REQUIRED if f not in known]
     if "basis" not in layout.columns and not layout.amount_by_basis:
-        missing.append(
-            COLUMN_NAMES["basis"] + " (HT ou TTC, ou un en-tête « montant HT » / « montant TTC »)"
-        )
+        missing.append(COLUMN_NAMES["basis"] + " (HT ou TTC, ou un en-tête « montant HT » / "
+                                                "« montant TTC »)")
     if missing:
         found = ", ".join(f"« {n} »" for n in layout.names.values()) or "aucune"
         raise ImportFileError(
             f"ligne {layout.header_row} (en-tête) : colonne(s) manquante(s) : "
-            f"{', '.join(missing)} ; colonnes reconnues : {found}"
-        )
+            f"{', '.join(missing)} ; colonnes reconnues : {found}")
 
 
 def _find_header(rows: list[tuple[int, list[Any]]]) -> _Layout | None:
     best: _Layout | None = None
-    for number_, cells in rows[: limits.HEADER_SEARCH_ROWS]:
+    for number_, cells in rows[:limits.HEADER_SEARCH_ROWS]:
         layout = _layout(cells, number_)
         if _is_header(layout) and (best is None or _score(layout) > _score(best)):
             best = layout
@@ -222,14 +150,11 @@ def _find_header(rows: list[tuple[int, list[Any]]]) -> _Layout | None:
 
 
 def _expected_columns() -> str:
-    return (
-        "libellé, catégorie, montant, base (HT/TTC), taux de TVA (facultatif), mois de début, "
-        "mois de fin"
-    )
+    return ("libellé, catégorie, montant, base (HT/TTC), taux de TVA (facultatif), mois de début, "
+            "mois de fin")
 
 
 # --- one data row ---------------------------------------------------------------------------------
-
 
 @dataclass
 class _Row:
@@ -256,9 +181,8 @@ class _Row:
         self.problems.append(RowProblem(self.row_number, column, message))
 
     def rejected(self) -> RejectedRow:
-        self.values.update(
-            {f: _shown(self.cell(f)) for f in self.layout.columns if not _blank(self.cell(f))}
-        )
+        self.values.update({f: _shown(self.cell(f)) for f in self.layout.columns
+                            if not _blank(self.cell(f))})
         return RejectedRow(self.row_number, tuple(self.problems), self.values)
 
 
@@ -271,26 +195,12 @@ class _AmountCell:
     header: str | None = None  # the header as written, when it gives the basis
 
 
-_TOTAL_LABELS = {
-    _norm(x)
-    for x in (
-        "total",
-        "total ht",
-        "total ttc",
-        "sous-total",
-        "sous total",
-        "total général",
-        "totaux",
-        "total du projet",
-    )
-}
+_TOTAL_LABELS = {_norm(x) for x in ("total", "total ht", "total ttc", "sous-total", "sous total",
+                                    "total général", "totaux", "total du projet")}
 
 _REQUIRED_READERS: tuple[tuple[str, Callable[[Any], object]], ...] = (
-    ("label", _read_label),
-    ("category", _read_category),
-    ("start_month", _read_month),
-    ("end_month", _read_month),
-)
+    ("label", _read_label), ("category", _read_category), ("start_month", _read_month),
+    ("end_month", _read_month))
 
 
 def _convert_row(layout: _Layout, number_: int, cells: list[Any]) -> CostLine | RejectedRow | None:
@@ -299,21 +209,15 @@ def _convert_row(layout: _Layout, number_: int, cells: list[Any]) -> CostLine | 
     if row.is_blank():
         return None
     if _spills_over(row):
-        row.bad(
-            None,
-            f"{len(cells)} valeurs pour {layout.width} colonnes d’en-tête : un "
-            "séparateur apparaît sans doute dans une valeur (par exemple une virgule "
-            "décimale dans un fichier séparé par des virgules) ; mettre la valeur entre "
-            "guillemets",
-        )
+        row.bad(None, f"{len(cells)} valeurs pour {layout.width} colonnes d’en-tête : un "
+                      "séparateur apparaît sans doute dans une valeur (par exemple une virgule "
+                      "décimale dans un fichier séparé par des virgules) ; mettre la valeur entre "
+                      "guillemets")
         return row.rejected()
     raw_label = row.cell("label")
     if _is_total(raw_label):
-        row.bad(
-            "label",
-            f"{_q(raw_label)} ressemble à une ligne de total : elle n’est pas "
-            "importée (les totaux sont recalculés par le simulateur)",
-        )
+        row.bad("label", f"{_q(raw_label)} ressemble à une ligne de total : elle n’est pas "
+                         "importée (les totaux sont recalculés par le simulateur)")
         return row.rejected()
     data = _required_values(row)
     basis_column, basis_invalid = _basis_column(row)
@@ -334,12 +238,8 @@ def _spills_over(row: _Row) -> bool:
 
 
 def _is_total(raw_label: Any) -> bool:
-    return (
-        isinstance(raw_label, str)
-        and len(raw_label) < 40
-        and "tot" in raw_label.lower()
-        and _norm(raw_label) in _TOTAL_LABELS
-    )
+    return (isinstance(raw_label, str) and len(raw_label) < 40 and "tot" in raw_label.lower()
+            and _norm(raw_label) in _TOTAL_LABELS)
 
 
 def _required_values(row: _Row) -> dict[str, Any]:
@@ -378,14 +278,8 @@ def _amount_cell(row: _Row, basis_column: str | None) -> _AmountCell:
         return _AmountCell(row.cell("amount"))
     by_basis = layout.amount_by_basis
     order = ([basis_column] if basis_column else []) + ["ttc", "ht"]
-    chosen = next(
-        (
-            b
-            for b in order
-            if b in by_basis and by_basis[b] < len(cells) and not _blank(cells[by_basis[b]])
-        ),
-        None,
-    )
+    chosen = next((b for b in order if b in by_basis and by_basis[b] < len(cells)
+                   and not _blank(cells[by_basis[b]])), None)
     if chosen is None:
         return _AmountCell(None)
     raw = cells[by_basis[chosen]]
@@ -393,9 +287,8 @@ def _amount_cell(row: _Row, basis_column: str | None) -> _AmountCell:
     return _AmountCell(raw, chosen, layout.names.get(f"amount_{chosen}"))
 
 
-def _read_amount_and_basis(
-    row: _Row, data: dict[str, Any], basis_column: str | None, basis_invalid: bool
-) -> None:
+def _read_amount_and_basis(row: _Row, data: dict[str, Any], basis_column: str | None,
+                           basis_invalid: bool) -> None:
     """The amount, and the basis said by the « base » column, next to the amount (« 12 000 € HT »)
     or by the amount's header: they must agree, and one of them must say it."""
     amount = _amount_cell(row, basis_column)
@@ -413,14 +306,12 @@ def _read_amount_and_basis(
     elif said:
         data["basis"] = said.pop()
     elif not basis_invalid:
-        row.bad(
-            "basis",
-            "valeur manquante : indiquer « HT » ou « TTC » (ou l’écrire après le "
-            "montant, par exemple « 12 000 € HT »)",
-        )
+        row.bad("basis", "valeur manquante : indiquer « HT » ou « TTC » (ou l’écrire après le "
+                         "montant, par exemple « 12 000 € HT »)")
 
 
-def _basis_conflict(basis_column: str | None, cell_basis: str | None, amount: _AmountCell) -> str:
+def _basis_conflict(basis_column: str | None, cell_basis: str | None,
+                    amount: _AmountCell) -> str:
     where = []
     if basis_column:
         where.append(f"la colonne base indique {labels.BASES[basis_column]}")
@@ -450,25 +341,16 @@ def _validated(row: _Row, data: dict[str, Any]) -> CostLine | RejectedRow:
             loc = err["loc"][0] if err["loc"] else None
             if err["type"] == "months_order":
                 loc = "end_month"
-            row.bad(
-                loc if isinstance(loc, str) and loc in COLUMN_NAMES else None, french_message(err)
-            )
+            row.bad(loc if isinstance(loc, str) and loc in COLUMN_NAMES else None,
+                    french_message(err))
         return row.rejected()
-
 
 # --- the preview ----------------------------------------------------------------------------------
 
-
-def _build(
-    rows: Iterator[tuple[int, list[Any]]],
-    layout: _Layout,
-    head: list[tuple[int, list[Any]]],
-    *,
-    source_format: Literal["csv", "xlsx"],
-    encoding: str | None = None,
-    separator: str | None = None,
-    sheet: str | None = None,
-) -> ImportPreview:
+def _build(rows: Iterator[tuple[int, list[Any]]], layout: _Layout,
+           head: list[tuple[int, list[Any]]], *, source_format: Literal["csv", "xlsx"],
+           encoding: str | None = None, separator: str | None = None,
+           sheet: str | None = None) -> ImportPreview:
     """The preview, from the header found in ``head`` (the first rows) and the remaining rows."""
     _check_required(layout)
     pending = [item for item in head if item[0] > layout.header_row]
@@ -485,10 +367,8 @@ def _build(
         if result is None:
             continue
         if len(lines) + len(rejected) >= limits.MAX_IMPORT_ROWS:
-            raise ImportFileError(
-                f"le fichier compte plus de {number(limits.MAX_IMPORT_ROWS)} "
-                "lignes de coût : le découper en plusieurs fichiers"
-            )
+            raise ImportFileError(f"le fichier compte plus de {number(limits.MAX_IMPORT_ROWS)} "
+                                  "lignes de coût : le découper en plusieurs fichiers")
         if isinstance(result, CostLine):
             lines.append(result)
             line_rows.append(number_)
@@ -500,14 +380,8 @@ def _build(
     for b in ("ht", "ttc"):
         if f"amount_{b}" in layout.names:
             columns[f"amount_{b}"] = layout.names[f"amount_{b}"]
-    return ImportPreview(
-        lines=tuple(lines),
-        rows=tuple(line_rows),
-        rejected=tuple(rejected),
-        source_format=source_format,
-        columns=columns,
-        ignored_columns=tuple(layout.ignored),
-        encoding=encoding,
-        separator=separator,
-        sheet=sheet,
-    )
+    return ImportPreview(lines=tuple(lines), rows=tuple(line_rows), rejected=tuple(rejected),
+                         source_format=source_format, columns=columns,
+                         ignored_columns=tuple(layout.ignored), encoding=encoding,
+                         separator=separator, sheet=sheet)
+

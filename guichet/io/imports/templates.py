@@ -18,55 +18,27 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 #: Headers of the templates (and of the CSV export), in order.
-TEMPLATE_HEADERS = (
-    "Libellé",
-    "Catégorie",
-    "Montant",
-    "Base (HT/TTC)",
-    "Taux de TVA",
-    "Mois de début",
-    "Mois de fin",
-)
+TEMPLATE_HEADERS = ("Libellé", "Catégorie", "Montant", "Base (HT/TTC)", "Taux de TVA",
+                    "Mois de début", "Mois de fin")
 
 #: The two example rows of the templates, as the import reads them back.
 TEMPLATE_EXAMPLES = (
-    CostLine(
-        label="Prestation de migration vers le Cloud de confiance",
-        category="external_services",
-        amount=Decimal("84000.00"),
-        basis="ht",
-        vat_rate=Decimal("0.2"),
-        start_month=1,
-        end_month=6,
-    ),
-    CostLine(
-        label="Formation des agents aux pratiques Cloud",
-        category="training",
-        amount=Decimal("12500.50"),
-        basis="ttc",
-        vat_rate=None,
-        start_month=2,
-        end_month=4,
-    ),
+    CostLine(label="Prestation de migration vers le Cloud de confiance",
+             category="external_services", amount=Decimal("84000.00"), basis="ht",
+             vat_rate=Decimal("0.2"), start_month=1, end_month=6),
+    CostLine(label="Formation des agents aux pratiques Cloud", category="training",
+             amount=Decimal("12500.50"), basis="ttc", vat_rate=None, start_month=2, end_month=4),
 )
 
 
 def _template_rows() -> list[list[str]]:
     from guichet.io.exports import csv_decimal, csv_rate
-
     rows = []
     for line in TEMPLATE_EXAMPLES:
-        rows.append(
-            [
-                line.label,
-                labels.CATEGORIES[line.category],
-                csv_decimal(line.amount),
-                labels.BASES[line.basis],
-                csv_rate(line.vat_rate) if line.vat_rate is not None else "",
-                str(line.start_month),
-                str(line.end_month),
-            ]
-        )
+        rows.append([line.label, labels.CATEGORIES[line.category], csv_decimal(line.amount),
+                     labels.BASES[line.basis],
+                     csv_rate(line.vat_rate) if line.vat_rate is not None else "",
+                     str(line.start_month), str(line.end_month)])
     return rows
 
 
@@ -101,17 +73,8 @@ def _fill_lines_sheet(ws: Worksheet) -> None:
     ws.title = "Lignes de coût"
     ws.append(list(TEMPLATE_HEADERS))
     for line in TEMPLATE_EXAMPLES:
-        ws.append(
-            [
-                line.label,
-                labels.CATEGORIES[line.category],
-                line.amount,
-                labels.BASES[line.basis],
-                line.vat_rate,
-                line.start_month,
-                line.end_month,
-            ]
-        )
+        ws.append([line.label, labels.CATEGORIES[line.category], line.amount,
+                   labels.BASES[line.basis], line.vat_rate, line.start_month, line.end_month])
     header_fill = PatternFill("solid", fgColor="000091")
     for cell in ws[1]:
         cell.font = Font(bold=True, color="FFFFFF")
@@ -119,7 +82,7 @@ def _fill_lines_sheet(ws: Worksheet) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in ws.iter_rows(min_row=2, max_row=1000):
         row[2].number_format = '#,##0.00\\ "€"'
-        row[4].number_format = "0.0\\ %"
+        row[4].number_format = '0.0\\ %'
         for c in row:
             c.data_type = "s" if isinstance(c.value, str) else c.data_type
     for col, width in zip("ABCDEFG", (52, 34, 16, 14, 13, 14, 12), strict=True):
@@ -159,12 +122,8 @@ def _add_drop_downs(ws: Worksheet) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     n_cat = len(labels.CATEGORIES)
-    categories = DataValidation(
-        type="list",
-        formula1=f"'Aide'!$A$2:$A${1 + n_cat}",
-        allow_blank=True,
-        showErrorMessage=False,
-    )
+    categories = DataValidation(type="list", formula1=f"'Aide'!$A$2:$A${1 + n_cat}",
+                                allow_blank=True, showErrorMessage=False)
     bases = DataValidation(type="list", formula1='"HT,TTC"', allow_blank=True)
     ws.add_data_validation(categories)
     ws.add_data_validation(bases)

@@ -43,11 +43,6 @@ def _visible(text: str) -> str:
 def _char_name(ch: str) -> str:
     """« U+0001 (caractère de contrôle) »."""
     code = ord(ch)
-    what = (
-        "moitié isolée d’une paire de substitution"
-        if 0xD800 <= code <= 0xDFFF
-        else "non-caractère Unicode"
-        if code in (0xFFFE, 0xFFFF)
-        else "caractère de contrôle"
-    )
+    what = ("moitié isolée d’une paire de substitution" if 0xD800 <= code <= 0xDFFF
+            else "non-caractère Unicode" if code in (0xFFFE, 0xFFFF) else "caractère de contrôle")
     return f"U+{code:04X} ({what})"

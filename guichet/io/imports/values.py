@@ -18,45 +18,24 @@ from guichet.present.formatting import eur, number
 # --- categories and bases -------------------------------------------------------------------------
 
 _CATEGORY_SYNONYMS = {
-    "external_services": [
-        "prestation",
-        "prestations externes",
-        "prestation externe",
-        "prestataire",
-        "sous-traitance",
-        "services externes",
-        "prestation intellectuelle",
-        "prestations de service",
-    ],
-    "internal_staff": [
-        "temps des agents",
-        "temps agent",
-        "agents",
-        "interne",
-        "personnel interne",
-        "ressources internes",
-        "ETP internes",
-        "temps interne",
-    ],
+    "external_services": ["prestation", "prestations externes", "prestation externe",
+                          "prestataire", "sous-traitance", "services externes",
+                          "prestation intellectuelle", "prestations de service"],
+    "internal_staff": ["temps des agents", "temps agent", "agents", "interne", "personnel interne",
+                       "ressources internes", "ETP internes", "temps interne"],
     "training": ["formation", "acculturation", "formation des agents"],
     "hardware": ["matériel", "équipement", "équipements"],
     "software": ["logiciel", "licence", "licences", "souscription", "souscriptions"],
-    "cloud_resources": [
-        "ressources cloud",
-        "cloud",
-        "consommation cloud",
-        "consommation des ressources cloud",
-        "ressources cloud utilisées",
-    ],
+    "cloud_resources": ["ressources cloud", "cloud", "consommation cloud",
+                        "consommation des ressources cloud", "ressources cloud utilisées"],
     "functional_changes": ["évolution fonctionnelle", "évolutions", "évolutions applicatives"],
     "other": ["autre", "autres", "divers", "autres dépenses"],
 }
 
 
 def _category_aliases() -> dict[str, str]:
-    names: dict[str, list[str]] = {
-        code: [code, code.replace("_", " ")] for code in labels.CATEGORIES
-    }
+    names: dict[str, list[str]] = {code: [code, code.replace("_", " ")]
+                                   for code in labels.CATEGORIES}
     for code, label in labels.CATEGORIES.items():
         names[code] += [label, re.sub(r"\([^)]*\)", " ", label)]
     for code, extra in _CATEGORY_SYNONYMS.items():
@@ -67,14 +46,8 @@ def _category_aliases() -> dict[str, str]:
 _CATEGORY_ALIASES = _category_aliases()
 
 _BASIS_ALIASES = {
-    "ht": "ht",
-    "hors taxe": "ht",
-    "hors tva": "ht",
-    "h t": "ht",
-    "ttc": "ttc",
-    "toute taxe comprise": "ttc",
-    "t t c": "ttc",
-    "tva comprise": "ttc",
+    "ht": "ht", "hors taxe": "ht", "hors tva": "ht", "h t": "ht",
+    "ttc": "ttc", "toute taxe comprise": "ttc", "t t c": "ttc", "tva comprise": "ttc",
 }
 
 
@@ -153,7 +126,6 @@ def _shown(value: Any) -> str:
 
 # --- cells ----------------------------------------------------------------------------------------
 
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -186,10 +158,8 @@ def _read_label(value: Any) -> str:
         raise _Bad(f"libellé trop long ({len(text)} caractères ; au plus {MAX_TEXT})")
     bad = _FORBIDDEN_CHARS.search(text)
     if bad:
-        raise _Bad(
-            f"{_q(text)} contient un caractère interdit, {_char_name(bad.group())}, en "
-            f"position {bad.start() + 1} : le retirer du libellé"
-        )
+        raise _Bad(f"{_q(text)} contient un caractère interdit, {_char_name(bad.group())}, en "
+                   f"position {bad.start() + 1} : le retirer du libellé")
     return text
 
 
@@ -238,9 +208,8 @@ def _read_amount(value: Any) -> tuple[Decimal, str | None]:
     if amount < 0:
         raise _Bad(f"{_q(value)} est négatif : un montant positif ou nul est attendu")
     if amount > MAX_AMOUNT:
-        raise _Bad(
-            f"{_q(value)} dépasse le montant maximal accepté ({eur(MAX_AMOUNT, cents=False)})"
-        )
+        raise _Bad(f"{_q(value)} dépasse le montant maximal accepté "
+                   f"({eur(MAX_AMOUNT, cents=False)})")
     return amount, hint
 
 
@@ -260,9 +229,8 @@ def _read_vat(value: Any) -> Decimal:
         percent_sign = "%" in text
         parsed = parse_number(text.replace("%", ""))
         if parsed is None:
-            raise _Bad(
-                f"{_q(value)} n’est pas un taux de TVA ; par exemple « 20 % », « 0,2 » ou « 20 »"
-            )
+            raise _Bad(f"{_q(value)} n’est pas un taux de TVA ; par exemple « 20 % », « 0,2 » "
+                       "ou « 20 »")
         rate = parsed
     if percent_sign or rate >= 1:
         rate = rate / 100
@@ -296,3 +264,4 @@ def _read_month(value: Any) -> int:
     if month < 1 or month > MAX_MONTH:
         raise _Bad(f"{_q(value)} n’est pas un mois du projet (de 1 à {MAX_MONTH})")
     return month
+

@@ -58,9 +58,8 @@ def _relationships(parts: _Parts, part: str, budget: _Budget) -> dict[str, tuple
     out: dict[str, tuple[str, str]] = {}
     if rels is None:
         return out
-    for kind, tag, attrs in _xml_events(
-        parts.archive, rels, budget, f"classeur XLSX endommagé, partie {_part_name(rels)}"
-    ):
+    for kind, tag, attrs in _xml_events(parts.archive, rels, budget,
+                                        f"classeur XLSX endommagé, partie {_part_name(rels)}"):
         if kind == "start" and tag == "Relationship" and attrs.get("TargetMode") != "External":
             target = attrs.get("Target")
             if target and "Id" in attrs:
@@ -73,14 +72,12 @@ def _read_book(archive: zipfile.ZipFile, budget: _Budget) -> _Book:
 
     parts = _Parts(archive)
     root = _relationships(parts, "", budget)  # _rels/.rels
-    workbook = next(
-        (t for kind, t in root.values() if kind.endswith("/officeDocument")), "xl/workbook.xml"
-    )
+    workbook = next((t for kind, t in root.values() if kind.endswith("/officeDocument")),
+                    "xl/workbook.xml")
     found = parts.find(workbook) or parts.find("xl/workbook.xml")
     if found is None:
-        raise ImportFileError(
-            "classeur XLSX endommagé : la description du classeur (xl/workbook.xml) manque"
-        )
+        raise ImportFileError("classeur XLSX endommagé : la description du classeur "
+                              "(xl/workbook.xml) manque")
     where = f"classeur XLSX endommagé, partie {_part_name(found)}"
     listed: list[tuple[str, str]] = []
     date1904 = False
@@ -91,11 +88,9 @@ def _read_book(archive: zipfile.ZipFile, budget: _Budget) -> _Book:
             date1904 = attrs.get("date1904", "").strip().lower() in ("1", "true")
         elif tag == "sheet":
             if len(listed) >= limits.MAX_SHEETS:
-                raise ImportFileError(
-                    f"le classeur compte plus de {number(limits.MAX_SHEETS)} "
-                    "feuilles : garder la feuille des lignes de coût dans un "
-                    "classeur à part"
-                )
+                raise ImportFileError(f"le classeur compte plus de {number(limits.MAX_SHEETS)} "
+                                      "feuilles : garder la feuille des lignes de coût dans un "
+                                      "classeur à part")
             rid = next((v for k, v in attrs.items() if k.rpartition(":")[2] == "id"), None)
             listed.append((_visible(attrs.get("name", "")).strip() or "sans nom", rid or ""))
     rels = _relationships(parts, found, budget)
@@ -107,9 +102,8 @@ def _read_book(archive: zipfile.ZipFile, budget: _Budget) -> _Book:
             continue  # a chart sheet, a dialog sheet…
         part = parts.find(target)
         if part is None:
-            raise ImportFileError(
-                f"classeur XLSX endommagé : la feuille « {title} » manque dans l’archive"
-            )
+            raise ImportFileError(f"classeur XLSX endommagé : la feuille « {title} » manque "
+                                  "dans l’archive")
         if part not in seen:  # several entries naming one part: it is read once
             seen.add(part)
             sheets.append((title, part))
@@ -123,12 +117,10 @@ def _read_book(archive: zipfile.ZipFile, budget: _Budget) -> _Book:
     shared_part = related("/sharedStrings", "xl/sharedStrings.xml")
     styles_part = related("/styles", "xl/styles.xml")
     shared = _shared_strings(archive, shared_part, budget) if shared_part else []
-    dates, timedeltas = (
-        _date_styles(archive, styles_part, budget) if styles_part else (set(), set())
-    )
-    return _Book(
-        sheets, CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH, shared, dates, timedeltas
-    )
+    dates, timedeltas = (_date_styles(archive, styles_part, budget) if styles_part
+                         else (set(), set()))
+    return _Book(sheets, CALENDAR_MAC_1904 if date1904 else WINDOWS_EPOCH, shared, dates,
+                 timedeltas)
 
 
 class _SharedStrings(_NestedHandler):
@@ -142,20 +134,14 @@ class _SharedStrings(_NestedHandler):
         self.current: _Text | None = None  # the <si> being read; ``collect`` is one of its <t>
 
     def too_deep(self) -> ImportFileError:
-        return ImportFileError(
-            f"{self.where} : XML imbriqué sur plus de {limits.MAX_XML_DEPTH} niveaux"
-        )
+        return ImportFileError(f"{self.where} : XML imbriqué sur plus de {limits.MAX_XML_DEPTH} "
+                               "niveaux")
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         tag, parent = self.enter(tag)
-        stack = self.stack
         if tag == "si" and parent == "sst":
             self.current = _Text()
-        elif (
-            tag == "t"
-            and self.current is not None
-            and (parent == "si" or parent == "r" and stack[-3] == "si")
-        ):
+        elif self.current is not None and self.in_text_of(tag, parent, "si"):
             self.collect = self.current
 
     def end(self, tag: str) -> None:
@@ -165,10 +151,8 @@ class _SharedStrings(_NestedHandler):
             self.strings.append(_TooLong(text[:40]) if self.current.too_long else _unescape(text))
             self.current = None
             if len(self.strings) > limits.MAX_SCAN_CELLS:
-                raise ImportFileError(
-                    f"le classeur compte plus de {number(limits.MAX_SCAN_CELLS)} "
-                    "textes : découper le fichier en plusieurs fichiers"
-                )
+                raise ImportFileError(f"le classeur compte plus de {number(limits.MAX_SCAN_CELLS)} "
+                                      "textes : découper le fichier en plusieurs fichiers")
 
 
 def _shared_strings(archive: zipfile.ZipFile, part: str, budget: _Budget) -> list[str | _TooLong]:
@@ -200,15 +184,12 @@ def _date_styles(archive: zipfile.ZipFile, part: str, budget: _Budget) -> tuple[
     dates, timedeltas = set(), set()
     for index, fid in enumerate(formats):
         fid = (fid or "0").strip()
-        code = (
-            custom.get(fid)
-            if fid in custom
-            else BUILTIN_FORMATS.get(int(fid))
-            if fid.isdigit() and len(fid) < 6
-            else None
-        )
+        code = custom.get(fid) if fid in custom else \
+            BUILTIN_FORMATS.get(int(fid)) if fid.isdigit() and len(fid) < 6 else None
         if code and is_date_format(code):
             dates.add(index)
             if is_timedelta_format(code):
                 timedeltas.add(index)
     return dates, timedeltas
+
+

@@ -13,13 +13,8 @@ from typing import Any
 
 from guichet.io.imports import limits
 from guichet.io.imports.limits import _Budget, _check_size, _too_many_rows
-from guichet.io.imports.results import (
-    ImportFileError,
-    ImportPreview,
-    RejectedRow,
-    RowProblem,
-    _safety_net,
-)
+from guichet.io.imports.results import (ImportFileError, ImportPreview, RejectedRow, RowProblem,
+                                        _safety_net)
 from guichet.io.imports.rows import _build, _expected_columns, _find_header
 from guichet.io.imports.text import _norm, _visible
 from guichet.io.imports.values import _blank, _Unreadable
@@ -76,7 +71,8 @@ def _unreadable(cell: _Cell, raw: str, why: str, shown: str | None = None) -> _U
     """Why the cell cannot be read; « {shown} » in ``why`` is the stored text (or ``shown``)."""
     shown = _visible((raw if shown is None else shown).strip())[:40]
     why = why.replace("{shown}", shown)
-    return _Unreadable(shown, f"cellule {_column_letters(cell.column)}{cell.row} illisible : {why}")
+    return _Unreadable(shown, f"cellule {_column_letters(cell.column)}{cell.row} "
+                              f"illisible : {why}")
 
 
 def _typed_value(cell: _Cell, raw: str, book: _Book) -> Any:
@@ -87,9 +83,8 @@ def _typed_value(cell: _Cell, raw: str, book: _Book) -> Any:
     if kind == "inlineStr":
         return _inline_text(cell, raw)
     if cell.value is not None and cell.value.too_long:
-        return _unreadable(
-            cell, raw, f"valeur trop longue (plus de {number(limits.MAX_CELL_CHARS)} caractères)"
-        )
+        return _unreadable(cell, raw, f"valeur trop longue (plus de "
+                                      f"{number(limits.MAX_CELL_CHARS)} caractères)")
     if not raw:
         return None
     if kind == "n":
@@ -97,9 +92,8 @@ def _typed_value(cell: _Cell, raw: str, book: _Book) -> Any:
     if kind == "b":
         flag = raw.strip()
         if flag not in ("0", "1"):
-            return _unreadable(
-                cell, raw, "« {shown} » n’est pas une valeur logique (0 ou 1, VRAI ou FAUX)"
-            )
+            return _unreadable(cell, raw, "« {shown} » n’est pas une valeur logique (0 ou 1, VRAI "
+                                          "ou FAUX)")
         return flag == "1"
     if kind in ("str", "e"):  # a formula's text result; an error such as « #N/A »
         return _unescape(raw)
@@ -113,17 +107,12 @@ def _shared_text(cell: _Cell, raw: str, book: _Book) -> str | _Unreadable | None
     if not index:
         return None
     if not index.isdigit() or len(index) > 9 or int(index) >= len(book.shared):
-        return _unreadable(
-            cell, raw, "le texte n° {shown} est absent de la table des textes du classeur"
-        )
+        return _unreadable(cell, raw, "le texte n° {shown} est absent de la table des textes du "
+                                      "classeur")
     text = book.shared[int(index)]
     if isinstance(text, _TooLong):
-        return _unreadable(
-            cell,
-            raw,
-            f"texte trop long (plus de {number(limits.MAX_CELL_CHARS)} caractères)",
-            text.start,
-        )
+        return _unreadable(cell, raw, f"texte trop long (plus de {number(limits.MAX_CELL_CHARS)} "
+                                      "caractères)", text.start)
     return text
 
 
@@ -131,12 +120,8 @@ def _inline_text(cell: _Cell, raw: str) -> str | _Unreadable | None:
     if cell.inline is None:
         return None
     if cell.inline.too_long:
-        return _unreadable(
-            cell,
-            raw,
-            f"texte trop long (plus de {number(limits.MAX_CELL_CHARS)} caractères)",
-            cell.inline.value(),
-        )
+        return _unreadable(cell, raw, f"texte trop long (plus de {number(limits.MAX_CELL_CHARS)} "
+                                      "caractères)", cell.inline.value())
     return _unescape(cell.inline.value())
 
 
@@ -147,26 +132,24 @@ def _number(cell: _Cell, raw: str, book: _Book) -> Any:
         return _unreadable(cell, raw, "« {shown} » n’est pas un nombre")
     if len(text) > 64:
         return _unreadable(cell, raw, "« {shown} » : nombre de plus de 64 caractères")
-    value: int | float = int(text) if not any(c in text for c in ".eE") else float(text)
+    value: int | float = (int(text) if not any(c in text for c in ".eE")
+                          else float(text))
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
         return _unreadable(cell, raw, "« {shown} » est un nombre hors limites")
     style = (cell.style or "").strip()
     if style.isdigit() and len(style) < 7 and int(style) in book.date_styles:
         try:
             from openpyxl.utils.datetime import from_excel
-
             return from_excel(value, book.epoch, timedelta=int(style) in book.timedelta_styles)
         except (OverflowError, ValueError, ArithmeticError):
-            return _unreadable(
-                cell, raw, "« {shown} » n’est pas une date possible (la cellule est au format date)"
-            )
+            return _unreadable(cell, raw, "« {shown} » n’est pas une date possible (la cellule "
+                                          "est au format date)")
     return value
 
 
 def _iso_date(cell: _Cell, raw: str) -> Any:
     """A cell of type ``d``: a date, a time or a duration written in ISO 8601."""
     from openpyxl.utils.datetime import from_ISO8601
-
     try:
         moment = from_ISO8601(raw.strip())
     except (ValueError, OverflowError, TypeError):
@@ -203,7 +186,6 @@ class _SheetReader(_NestedHandler):
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         tag, parent = self.enter(tag)
-        stack = self.stack
         cell = self.cell
         if tag == "c":
             if parent == "row":
@@ -217,11 +199,7 @@ class _SheetReader(_NestedHandler):
             cell.formula = True
         elif tag == "is" and parent == "c":
             cell.inline = _Text()
-        elif (
-            tag == "t"
-            and cell.inline is not None
-            and (parent == "is" or parent == "r" and stack[-3] == "is")
-        ):
+        elif cell.inline is not None and self.in_text_of(tag, parent, "is"):
             self.collect = cell.inline
 
     def end(self, tag: str) -> None:
@@ -250,10 +228,8 @@ class _SheetReader(_NestedHandler):
         else:
             raise self.damaged(f"numéro de ligne « {_visible(given)[:20]} » invalide")
         if not self.row < number_ <= MAX_XLSX_ROW:
-            raise self.damaged(
-                f"ligne numérotée {number_} après la ligne {self.row} (numéro "
-                "invalide ou lignes dans le désordre)"
-            )
+            raise self.damaged(f"ligne numérotée {number_} après la ligne {self.row} (numéro "
+                               "invalide ou lignes dans le désordre)")
         self.row, self.column, self.values = number_, 0, {}
         if number_ > limits.MAX_SCAN_ROWS:
             raise _too_many_rows(self.where())
@@ -269,12 +245,10 @@ class _SheetReader(_NestedHandler):
         if ref is not None:
             m = _CELL_REF.fullmatch(ref)
             column = _column_number(m.group(1)) if m else 0
-            if (
-                m is None
-                or not 1 <= column <= MAX_XLSX_COLUMN
-                or not 1 <= int(m.group(2)) <= MAX_XLSX_ROW
-            ):
-                raise self.damaged(f"la référence de cellule « {_visible(ref)[:20]} » est invalide")
+            if m is None or not 1 <= column <= MAX_XLSX_COLUMN \
+                    or not 1 <= int(m.group(2)) <= MAX_XLSX_ROW:
+                raise self.damaged(f"la référence de cellule « {_visible(ref)[:20]} » est "
+                                   "invalide")
         else:
             column = self.column + 1
             if column > MAX_XLSX_COLUMN:
@@ -283,14 +257,8 @@ class _SheetReader(_NestedHandler):
         self.cell = _Cell(self.row, column, attrs.get("t", "n"), attrs.get("s"))
 
 
-def _sheet_rows(
-    archive: zipfile.ZipFile,
-    title: str,
-    part: str,
-    book: _Book,
-    budget: _Budget,
-    formula_rows: set[int],
-) -> Generator[tuple[int, list[Any]], None, None]:
+def _sheet_rows(archive: zipfile.ZipFile, title: str, part: str, book: _Book, budget: _Budget,
+                formula_rows: set[int]) -> Generator[tuple[int, list[Any]], None, None]:
     """(row number, values) of the non-blank rows of a sheet, read as the part is decompressed.
     The sheet's declared dimensions are not trusted (some programs write none, others the whole
     grid)."""
@@ -329,8 +297,7 @@ def import_xlsx(data: bytes) -> ImportPreview:
             raise ImportFileError("le classeur est vide")
         raise ImportFileError(
             f"aucune feuille n’a de ligne d’en-tête reconnue (dans ses {limits.HEADER_SEARCH_ROWS} "
-            f"premières lignes) ; colonnes attendues : {_expected_columns()}"
-        )
+            f"premières lignes) ; colonnes attendues : {_expected_columns()}")
 
 
 def _explain_formulas(preview: ImportPreview, formula_rows: set[int]) -> ImportPreview:
@@ -338,23 +305,13 @@ def _explain_formulas(preview: ImportPreview, formula_rows: set[int]) -> ImportP
     spreadsheet) reads as an empty cell: say so instead of « valeur manquante »."""
     if not formula_rows:
         return preview
-    note = (
-        "formule sans valeur calculée : ouvrir le classeur dans un tableur et l’enregistrer, "
-        "ou remplacer la formule par sa valeur"
-    )
+    note = ("formule sans valeur calculée : ouvrir le classeur dans un tableur et l’enregistrer, "
+            "ou remplacer la formule par sa valeur")
     rejected = tuple(
-        RejectedRow(
-            r.row,
-            tuple(
-                RowProblem(p.row, p.column, f"{p.message} ({note})")
-                if p.message.startswith("valeur manquante")
-                else p
-                for p in r.problems
-            ),
-            r.values,
-        )
-        if r.row in formula_rows
-        else r
-        for r in preview.rejected
-    )
+        RejectedRow(r.row, tuple(RowProblem(p.row, p.column, f"{p.message} ({note})")
+                                 if p.message.startswith("valeur manquante") else p
+                                 for p in r.problems), r.values)
+        if r.row in formula_rows else r
+        for r in preview.rejected)
     return dataclasses.replace(preview, rejected=rejected)
+

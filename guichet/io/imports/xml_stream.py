@@ -61,6 +61,11 @@ class _NestedHandler(_Handler):
             raise self.too_deep()
         return tag, parent
 
+    def in_text_of(self, tag: str, parent: str, owner: str) -> bool:
+        """Whether ``tag`` is a <t> of ``owner``'s text: directly in it, or in one of its rich-text
+        runs (<r>)."""
+        return tag == "t" and (parent == owner or parent == "r" and self.stack[-3] == owner)
+
     def leave(self, tag: str) -> str:
         """The element's local name, the element popped from the stack."""
         self.stack.pop()
@@ -76,17 +81,14 @@ def _local(tag: str) -> str:
     return tag.rpartition(":")[2] if ":" in tag else tag
 
 
-def _parse_xml(
-    archive: zipfile.ZipFile, name: str, handler: _Handler, budget: _Budget, where: str
-) -> Iterator[None]:
+def _parse_xml(archive: zipfile.ZipFile, name: str, handler: _Handler, budget: _Budget,
+               where: str) -> Iterator[None]:
     """Parse an XML part while it is decompressed, pausing (yielding) after each chunk. No DTD
     (hence no entity bomb), no markup of more than MAX_XML_MARKUP bytes; the handler bounds the
     depth."""
-
     def doctype(*_: Any) -> None:
-        raise ImportFileError(
-            f"{where} : déclaration DOCTYPE refusée (un classeur XLSX n’en contient jamais)"
-        )
+        raise ImportFileError(f"{where} : déclaration DOCTYPE refusée (un classeur XLSX n’en "
+                              "contient jamais)")
 
     parser = pyexpat.ParserCreate()
     parser.buffer_text = True
@@ -101,19 +103,16 @@ def _parse_xml(
             last = chunk.rfind(b">")
             since_markup = since_markup + len(chunk) if last < 0 else len(chunk) - 1 - last
             if since_markup > limits.MAX_XML_MARKUP:
-                raise ImportFileError(
-                    f"{where} : XML invalide (plus de "
-                    f"{number(limits.MAX_XML_MARKUP)} octets sans fin de balise)"
-                )
+                raise ImportFileError(f"{where} : XML invalide (plus de "
+                                      f"{number(limits.MAX_XML_MARKUP)} octets sans fin de balise)")
             parser.Parse(chunk, False)
             yield
         parser.Parse(b"", True)
         yield
     except pyexpat.ExpatError as exc:
         reason = _EXPAT_REASONS.get(pyexpat.errors.messages.get(exc.code, ""), "XML mal formé")
-        raise ImportFileError(
-            f"{where} : XML invalide ({reason}, ligne {number(exc.lineno)} du XML)"
-        ) from None
+        raise ImportFileError(f"{where} : XML invalide ({reason}, ligne {number(exc.lineno)} du "
+                              "XML)") from None
 
 
 class _Events(_Handler):
@@ -125,9 +124,8 @@ class _Events(_Handler):
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.depth += 1
         if self.depth > limits.MAX_XML_DEPTH:
-            raise ImportFileError(
-                f"{self.where} : XML imbriqué sur plus de {limits.MAX_XML_DEPTH} niveaux"
-            )
+            raise ImportFileError(f"{self.where} : XML imbriqué sur plus de {limits.MAX_XML_DEPTH} "
+                                  "niveaux")
         self.events.append(("start", _local(tag), attrs))
 
     def end(self, tag: str) -> None:
@@ -138,9 +136,8 @@ class _Events(_Handler):
         self.events.append(("text", data, None))
 
 
-def _xml_events(
-    archive: zipfile.ZipFile, name: str, budget: _Budget, where: str
-) -> Iterator[tuple[str, str, Any]]:
+def _xml_events(archive: zipfile.ZipFile, name: str, budget: _Budget,
+                where: str) -> Iterator[tuple[str, str, Any]]:
     """The events of an XML part: ("start", name, attributes), ("text", data, None), ("end",
     name, None); names lose their prefix (``x:c`` is ``c``). For the small parts."""
     handler = _Events(where)
@@ -167,7 +164,7 @@ class _Text:
 
     def add(self, data: str) -> None:
         if self.size <= limits.MAX_CELL_CHARS:
-            self.parts.append(data[: limits.MAX_CELL_CHARS + 1])
+            self.parts.append(data[:limits.MAX_CELL_CHARS + 1])
         self.size += len(data)
 
     @property
@@ -176,3 +173,4 @@ class _Text:
 
     def value(self) -> str:
         return "".join(self.parts)
+

@@ -14,16 +14,8 @@ from guichet.io.imports.results import ImportFileError
 from guichet.io.imports.text import _visible
 from guichet.present.formatting import number
 
-_ZIP_METHODS = {
-    9: "Deflate64",
-    12: "bzip2",
-    14: "LZMA",
-    93: "Zstandard",
-    95: "XZ",
-    97: "WavPack",
-    98: "PPMd",
-    99: "AES",
-}
+_ZIP_METHODS = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "XZ", 97: "WavPack",
+                98: "PPMd", 99: "AES"}
 _CHUNK = 64 * 1024
 
 
@@ -38,16 +30,14 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except Exception:  # zipfile raises many kinds of errors on a damaged directory
-        raise ImportFileError(
-            "le fichier n’est pas un classeur XLSX lisible (archive endommagée)"
-        ) from None
+        raise ImportFileError("le fichier n’est pas un classeur XLSX lisible (archive "
+                              "endommagée)") from None
     _check_entries(infos)
     _check_sizes(infos)
     names = set(archive.namelist())
     if "mimetype" in names and b"opendocument" in _part_head(archive, "mimetype", 200):
-        raise ImportFileError(
-            "classeur OpenDocument (.ods) : l’enregistrer au format .xlsx ou .csv"
-        )
+        raise ImportFileError("classeur OpenDocument (.ods) : l’enregistrer au format .xlsx ou "
+                              ".csv")
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise ImportFileError("le fichier n’est ni un CSV ni un classeur XLSX")
     return archive
@@ -56,27 +46,21 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
 def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
     """Not too many parts, none encrypted, each stored or deflated."""
     if len(infos) > limits.MAX_ZIP_ENTRIES:
-        raise ImportFileError(
-            f"l’archive contient {number(len(infos))} fichiers (au plus "
-            f"{number(limits.MAX_ZIP_ENTRIES)}) : ce n’est pas un classeur XLSX"
-        )
+        raise ImportFileError(f"l’archive contient {number(len(infos))} fichiers (au plus "
+                              f"{number(limits.MAX_ZIP_ENTRIES)}) : ce n’est pas un classeur XLSX")
     for info in infos:
         if info.flag_bits & 0x41:  # bit 0: encrypted; bit 6: strong encryption
             raise ImportFileError(
                 f"classeur chiffré : la partie {_part_name(info.filename)} de l’archive est "
                 "protégée par un mot de passe ; enregistrer le classeur sans mot de passe, puis "
-                "l’importer de nouveau"
-            )
-        if (
-            info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-            or info.flag_bits & 0x20
-        ):  # bit 5: « compressed patched data »
+                "l’importer de nouveau")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+                or info.flag_bits & 0x20:  # bit 5: « compressed patched data »
             method = _ZIP_METHODS.get(info.compress_type, f"méthode n° {info.compress_type}")
             raise ImportFileError(
                 f"compression non prise en charge ({method}, partie {_part_name(info.filename)}) "
                 ": enregistrer le classeur à nouveau depuis un tableur (Excel, LibreOffice), "
-                "puis l’importer de nouveau"
-            )
+                "puis l’importer de nouveau")
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
@@ -86,32 +70,24 @@ def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
             raise ImportFileError(
                 f"classeur trop volumineux une fois décompressé : la partie "
                 f"{_part_name(info.filename)} annonce {number(info.file_size)} octets (au plus "
-                f"{number(limits.MAX_XLSX_UNCOMPRESSED)} pour tout le classeur)"
-            )
+                f"{number(limits.MAX_XLSX_UNCOMPRESSED)} pour tout le classeur)")
     total = sum(info.file_size for info in infos)
     if total > limits.MAX_XLSX_UNCOMPRESSED:
-        raise ImportFileError(
-            f"classeur trop volumineux une fois décompressé ({number(total)} "
-            f"octets annoncés ; au plus {number(limits.MAX_XLSX_UNCOMPRESSED)})"
-        )
+        raise ImportFileError(f"classeur trop volumineux une fois décompressé ({number(total)} "
+                              f"octets annoncés ; au plus {number(limits.MAX_XLSX_UNCOMPRESSED)})")
     for info in infos:
-        if (
-            info.file_size > limits.ZIP_RATIO_FREE_BYTES
-            and info.file_size > limits.MAX_ZIP_RATIO * max(info.compress_size, 1)
-        ):
+        if info.file_size > limits.ZIP_RATIO_FREE_BYTES and \
+                info.file_size > limits.MAX_ZIP_RATIO * max(info.compress_size, 1):
             raise ImportFileError(
                 f"archive anormalement compressée : la partie {_part_name(info.filename)} "
                 f"annonce {number(info.file_size)} octets pour {number(info.compress_size)} "
                 f"octets compressés (plus de {limits.MAX_ZIP_RATIO} fois) ; un tel fichier "
-                "(« bombe de décompression ») est refusé"
-            )
+                "(« bombe de décompression ») est refusé")
 
 
 def _damaged_part(name: str) -> ImportFileError:
-    return ImportFileError(
-        f"classeur XLSX endommagé : la partie {_part_name(name)} de l’archive "
-        "est corrompue (données tronquées ou somme de contrôle incorrecte)"
-    )
+    return ImportFileError(f"classeur XLSX endommagé : la partie {_part_name(name)} de l’archive "
+                           "est corrompue (données tronquées ou somme de contrôle incorrecte)")
 
 
 def _part_head(archive: zipfile.ZipFile, name: str, size: int) -> bytes:
@@ -123,9 +99,8 @@ def _part_head(archive: zipfile.ZipFile, name: str, size: int) -> bytes:
         raise _damaged_part(name) from None
 
 
-def _part_chunks(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget
-) -> Iterator[bytes]:
+def _part_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                 budget: _Budget) -> Iterator[bytes]:
     """A part, decompressed chunk by chunk, never past its declared size (which the directory
     checks bounded): the count is kept here, whatever the decompressor does."""
     read = 0
@@ -144,11 +119,12 @@ def _part_chunks(
                     raise ImportFileError(
                         f"classeur XLSX piégé ou endommagé : la partie {_part_name(info.filename)} "
                         f"dépasse, une fois décompressée, la taille annoncée "
-                        f"({number(info.file_size)} octets)"
-                    )
+                        f"({number(info.file_size)} octets)")
                 budget.clock(where)
                 yield chunk
     except ImportFileError:
         raise
     except Exception:  # bad CRC, truncated or invalid deflate data…
         raise _damaged_part(info.filename) from None
+
+

@@ -21,9 +21,8 @@ Conventions, shared by every chart:
 The modules, by role (every public name is re-exported here: ``charts.X`` works for all):
 
 - :mod:`guichet.present.charts.base`: the locale, the palette, the shared settings and helpers;
-- :mod:`guichet.present.charts.project`: one project's costs by category, funding split and
+- :mod:`guichet.present.charts.project`: one project's costs by category, funding split, timeline and
   monthly spend (the Simulateur and Calendrier pages);
-- :mod:`guichet.present.charts.timeline`: one project's timeline (the Calendrier page);
 - :mod:`guichet.present.charts.compare`: the comparison of scenarios (the Comparer page);
 - :mod:`guichet.present.charts.indicators`: impact indicators and payback (the Indicateurs page).
 
@@ -34,89 +33,31 @@ its theme, and the theme defines no locale. This package does not import Streaml
 
 from __future__ import annotations
 
-from guichet.present.charts.base import (
-    AUTOSIZE,
-    AXIS_LABEL_LIMIT,
-    BLUE_FRANCE,
-    CATEGORY_COLORS,
-    DATASET,
-    ELIGIBLE,
-    EXCLUDED,
-    GREY,
-    HIGHLIGHT,
-    MENTION,
-    MONEY_AXIS,
-    NARROW_CONTAINER,
-    NUMBER_LOCALE,
-    OUTLINE,
-    OWN,
-    PALETTE,
-    RED_MARIANNE,
-    TEXT,
-    TIME_LOCALE,
-    TOTAL,
-    VEGA_LOCALE,
-    Record,
-    placeholder,
-    vega_spec,
-)
-from guichet.present.charts.compare import (
-    MAX_COMPARED,
-    MEASURES,
-    comparison_chart,
-    comparison_data,
-    comparison_table,
-)
-from guichet.present.charts.indicators import (
-    BAND_COLORS,
-    BASELINE,
-    BREAK_EVEN,
-    TARGET,
-    indicator_chart,
-    indicator_data,
-    indicator_table,
-    payback_chart,
-    payback_data,
-    payback_table,
-)
-from guichet.present.charts.project import (
-    COFINANCING,
-    COSTS_SUBTITLE,
-    COSTS_TITLE,
-    EXCLUDED_COSTS,
-    FUNDING_COLORS,
-    FUNDING_PARTS,
-    FUNDING_SUBTITLE,
-    FUNDING_TITLE,
-    LABEL_ROOM,
-    OWN_SHARE,
-    costs_by_category_chart,
-    costs_by_category_records,
-    costs_by_category_spec,
-    costs_by_category_table,
-    funding_parts,
-    funding_split_chart,
-    funding_split_records,
-    funding_split_spec,
-    funding_split_table,
-    monthly_spend_chart,
-    monthly_spend_data,
-    monthly_spend_table,
-)
-from guichet.present.charts.timeline import (
-    IMPACT,
-    MILESTONES_ROW,
-    NO_IMPACT,
-    TIMELINE_LABEL_CHARS,
-    TIMELINE_LABEL_LIMIT,
-    TIMELINE_LABEL_LIMIT_NARROW,
-    TIMELINE_MAX_LINES,
-    timeline_bars_data,
-    timeline_chart,
-    timeline_is_aggregated,
-    timeline_milestones_data,
-    timeline_table,
-)
+from guichet.present.charts.base import (AUTOSIZE, AXIS_LABEL_LIMIT, BLUE_FRANCE, CATEGORY_COLORS,
+                                         DATASET, ELIGIBLE, EXCLUDED, GREY, HIGHLIGHT, MENTION,
+                                         MONEY_AXIS, NARROW_CONTAINER, NUMBER_LOCALE, OUTLINE, OWN,
+                                         PALETTE, RED_MARIANNE, TEXT, TIME_LOCALE, TOTAL,
+                                         VEGA_LOCALE, Record, placeholder, vega_spec)
+from guichet.present.charts.compare import (MAX_COMPARED, MEASURES, comparison_chart,
+                                            comparison_data, comparison_table)
+from guichet.present.charts.indicators import (BAND_COLORS, BASELINE, BREAK_EVEN, TARGET,
+                                               indicator_chart, indicator_data, indicator_table,
+                                               payback_chart, payback_data, payback_table)
+from guichet.present.charts.project import (COFINANCING, COSTS_SUBTITLE, COSTS_TITLE,
+                                            EXCLUDED_COSTS, FUNDING_COLORS, FUNDING_PARTS,
+                                            FUNDING_SUBTITLE, FUNDING_TITLE, IMPACT, LABEL_ROOM,
+                                            MILESTONES_ROW, NO_IMPACT, OWN_SHARE,
+                                            TIMELINE_LABEL_CHARS, TIMELINE_LABEL_LIMIT,
+                                            TIMELINE_LABEL_LIMIT_NARROW, TIMELINE_MAX_LINES,
+                                            costs_by_category_chart, costs_by_category_records,
+                                            costs_by_category_spec, costs_by_category_table,
+                                            funding_parts, funding_split_chart,
+                                            funding_split_records, funding_split_spec,
+                                            funding_split_table, monthly_spend_chart,
+                                            monthly_spend_data, monthly_spend_table,
+                                            timeline_bars_data, timeline_chart,
+                                            timeline_is_aggregated, timeline_milestones_data,
+                                            timeline_table)
 
 __all__ = [
     "AUTOSIZE",

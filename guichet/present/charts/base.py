@@ -19,49 +19,18 @@ _Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)
 
 #: Vega number locale (d3-format): decimal comma, narrow no-break space between thousands, euro
 #: sign after the amount, as the DSFR and :mod:`guichet.present.formatting` write them.
-NUMBER_LOCALE = {
-    "decimal": ",",
-    "thousands": "\u202f",
-    "grouping": [3],
-    "currency": ["", "\u00a0€"],
-    "percent": "\u00a0%",
-}
+NUMBER_LOCALE = {"decimal": ",", "thousands": "\u202f", "grouping": [3],
+                 "currency": ["", "\u00a0€"], "percent": "\u00a0%"}
 #: Vega time locale (d3-time-format, fr-FR), for any date a page may plot.
 TIME_LOCALE = {
-    "dateTime": "%A %e %B %Y à %X",
-    "date": "%d/%m/%Y",
-    "time": "%H:%M:%S",
+    "dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
     "periods": ["AM", "PM"],
     "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
     "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-    "months": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "shortMonths": [
-        "janv.",
-        "févr.",
-        "mars",
-        "avr.",
-        "mai",
-        "juin",
-        "juil.",
-        "août",
-        "sept.",
-        "oct.",
-        "nov.",
-        "déc.",
-    ],
+    "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+               "septembre", "octobre", "novembre", "décembre"],
+    "shortMonths": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+                    "oct.", "nov.", "déc."],
 }
 VEGA_LOCALE = {"number": NUMBER_LOCALE, "time": TIME_LOCALE}
 
@@ -124,14 +93,8 @@ def _configured(chart: _Chart) -> _Chart:
     configured: _Chart = chart.properties(autosize=AUTOSIZE).configure(
         locale=VEGA_LOCALE,
         axis=alt.AxisConfig(labelLimit=AXIS_LABEL_LIMIT),
-        legend=alt.LegendConfig(
-            labelLimit=220,
-            orient="bottom",
-            direction="vertical",
-            columns=1,
-            symbolStrokeWidth=1,
-            symbolStrokeColor=OUTLINE,
-        ),
+        legend=alt.LegendConfig(labelLimit=220, orient="bottom", direction="vertical", columns=1,
+                                symbolStrokeWidth=1, symbolStrokeColor=OUTLINE),
         title=alt.TitleConfig(anchor="start"),
     )
     return configured
@@ -151,12 +114,10 @@ def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParam
 def placeholder(title: str, message: str) -> alt.Chart:
     """A chart that only says why there is nothing to draw (valid Vega-Lite, no axes)."""
     data = pd.DataFrame({"message": [message]})
-    chart: alt.Chart = (
-        alt.Chart(_inline(data), title=_title(title))
-        .mark_text(fontSize=14, color=MENTION, align="center")
-        .encode(text=alt.Text("message:N"))
-        .properties(height=60)
-    )
+    chart: alt.Chart = (alt.Chart(_inline(data), title=_title(title))
+                        .mark_text(fontSize=14, color=MENTION, align="center")
+                        .encode(text=alt.Text("message:N"))
+                        .properties(height=60))
     return _configured(chart)
 
 

@@ -7,36 +7,22 @@ import pandas as pd
 
 from guichet.engine.evaluate import Evaluation
 from guichet.engine.figures import label, short
-from guichet.present.charts.base import (
-    OUTLINE,
-    PALETTE,
-    TEXT,
-    TOTAL,
-    Record,
-    _axis_money,
-    _configured,
-    _inline,
-    _money,
-    _title,
-    placeholder,
-)
+from guichet.present.charts.base import (OUTLINE, PALETTE, TEXT, TOTAL, Record, _axis_money,
+                                         _configured, _inline, _money, _title, placeholder)
 from guichet.present.formatting import eur, unique_names
 
 #: At most this many scenarios side by side in the comparison chart.
 MAX_COMPARED = 4
 
-MEASURES = [
-    ("eligible_base_ttc", short("eligible_base_ttc")),
-    ("cofinancing_ttc", short("cofinancing_ttc")),
-    ("own_contribution_ttc", label("own_contribution_ttc")),
-]
+MEASURES = [("eligible_base_ttc", short("eligible_base_ttc")),
+            ("cofinancing_ttc", short("cofinancing_ttc")),
+            ("own_contribution_ttc", label("own_contribution_ttc"))]
 
 
 def _check_compared(items: list[tuple[str, Evaluation]]) -> None:
     if len(items) > MAX_COMPARED:
-        raise ValueError(
-            f"au plus {MAX_COMPARED} scénarios peuvent être comparés ({len(items)} donnés)"
-        )
+        raise ValueError(f"au plus {MAX_COMPARED} scénarios peuvent être comparés "
+                         f"({len(items)} donnés)")
 
 
 def comparison_data(items: list[tuple[str, Evaluation]]) -> pd.DataFrame:
@@ -45,15 +31,8 @@ def comparison_data(items: list[tuple[str, Evaluation]]) -> pd.DataFrame:
     for name, (_, e) in zip(unique_names([name for name, _ in items]), items, strict=True):
         for attr, measure in MEASURES:
             value = getattr(e, attr)
-            rows.append(
-                {
-                    "Scénario": name,
-                    "Mesure": measure,
-                    "montant": _money(value),
-                    "Montant TTC": eur(value),
-                    "Statut": e.status_label,
-                }
-            )
+            rows.append({"Scénario": name, "Mesure": measure, "montant": _money(value),
+                         "Montant TTC": eur(value), "Statut": e.status_label})
     return pd.DataFrame(rows, columns=["Scénario", "Mesure", "montant", "Montant TTC", "Statut"])
 
 
@@ -70,34 +49,20 @@ def comparison_chart(items: list[tuple[str, Evaluation]]) -> alt.TopLevelMixin:
     top = float(data["montant"].max()) or 1.0
     y = alt.Y("Mesure:N", sort=[m for _, m in MEASURES], title=None)
     y_offset = alt.YOffset("Scénario:N", sort=names)
-    x = alt.X(
-        "montant:Q",
-        axis=_axis_money("Montant TTC"),
-        scale=alt.Scale(domain=[0, top * 1.45], nice=False),
-    )
+    x = alt.X("montant:Q", axis=_axis_money("Montant TTC"),
+              scale=alt.Scale(domain=[0, top * 1.45], nice=False))
     base = alt.Chart(_inline(data))
     bars = base.mark_bar(stroke=OUTLINE, strokeWidth=1).encode(
-        y=y,
-        yOffset=y_offset,
-        x=x,
-        color=alt.Color(
-            "Scénario:N",
-            title="Scénario",
-            scale=alt.Scale(domain=names, range=PALETTE[: len(names)]),
-        ),
-        tooltip=[
-            alt.Tooltip("Scénario:N"),
-            alt.Tooltip("Mesure:N"),
-            alt.Tooltip("Montant TTC:N"),
-            alt.Tooltip("Statut:N"),
-        ],
+        y=y, yOffset=y_offset, x=x,
+        color=alt.Color("Scénario:N", title="Scénario",
+                        scale=alt.Scale(domain=names, range=PALETTE[: len(names)])),
+        tooltip=[alt.Tooltip("Scénario:N"), alt.Tooltip("Mesure:N"),
+                 alt.Tooltip("Montant TTC:N"), alt.Tooltip("Statut:N")],
     )
     text = base.mark_text(align="left", baseline="middle", dx=4, color=TEXT, fontSize=11).encode(
-        y=y, yOffset=y_offset, x=x, text=alt.Text("Montant TTC:N")
-    )
+        y=y, yOffset=y_offset, x=x, text=alt.Text("Montant TTC:N"))
     chart = alt.layer(bars, text, title=_title(title)).properties(
-        height=alt.Step(18 if len(names) > 2 else 24)
-    )
+        height=alt.Step(18 if len(names) > 2 else 24))
     return _configured(chart)
 
 
