@@ -215,8 +215,9 @@ def _raw() -> dict:
 @pytest.mark.parametrize("rule_id", sorted(RULES.rules))
 def test_every_value_names_where_its_sentence_stands(rule_id: str, seed: str) -> None:
     for entry in RULES[rule_id].values:
-        assert entry.reference.startswith("page du 10 mars 2023, « ")
-        section = entry.reference.split("« ", 1)[1].split(" —")[0].rstrip(" »")
+        assert entry.reference.startswith("section « ")
+        assert entry.reference.endswith(" » de la page du 10 mars 2023")
+        section = entry.reference.split("« ", 1)[1].split(" —")[0].split(" »")[0]
         assert plain(section) in seed, f"{rule_id} : section introuvable dans la page : {section!r}"
 
 
