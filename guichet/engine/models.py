@@ -46,9 +46,15 @@ _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\u202a-\u2
                                   for p in range(17)) + "]")
 
 
+#: Whatever :func:`clean_text` changes or refuses: text without any of it is kept as it is.
+_TO_CLEAN = re.compile("[\t\n\r\v\f\x85\u2028\u2029]|" + _FORBIDDEN.pattern)
+
+
 def clean_text(text: str) -> str:
     """A text field as stored: separators and tabs as spaces; a forbidden character refused
     (French message naming it, with its code point)."""
+    if _TO_CLEAN.search(text) is None:
+        return text.strip()
     text = text.translate(_SPACE_LIKE)
     bad = _FORBIDDEN.search(text)
     if bad:
@@ -101,21 +107,23 @@ def date_as_written(value: Any) -> Any:
 def bounded_number(value: Decimal) -> Decimal:
     """A number of the format: finite, at most MAX_DIGITS significant digits and MAX_PLACES
     decimal places (trailing zeros do not count)."""
-    if not value.is_finite():
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
         raise PydanticCustomError("finite_number", "nombre fini attendu")
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
+    if exponent >= -MAX_PLACES and len(digits) + max(exponent, 0) <= MAX_DIGITS:
+        return value  # the usual case, decided without looking at the digits
+    if not any(digits):
+        return Decimal(0)
     # trailing zeros of the coefficient are not decimal places: 1.500000000 is 1.5
-    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0") or "0")
-    places = max(0, -(exponent + zeros)) if any(digits) else 0
-    if places > MAX_PLACES:
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if max(0, -(exponent + zeros)) > MAX_PLACES:
         raise PydanticCustomError("number_places",
                                   "trop de décimales (au plus {places})", {"places": MAX_PLACES})
     if len(digits) - zeros + max(0, exponent + zeros) > MAX_DIGITS:
         raise PydanticCustomError("number_digits",
                                   "nombre trop long (au plus {digits} chiffres)",
                                   {"digits": MAX_DIGITS})
-    return value if value else Decimal(0)
+    return value
 
 ApplicantKind = Literal["state_administration", "state_operator", "other"]
 Origin = Literal["physical", "other_internal_cloud", "unqualified_cloud", "trusted_cloud"]

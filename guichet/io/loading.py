@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -75,6 +76,11 @@ def _int(text: str) -> int | _TooLong:
 
 def _float(text: str) -> Decimal | _TooLong:
     return _TooLong(text) if len(text) > MAX_NUMBER_CHARS else Decimal(text)
+
+
+#: The ``id`` of the data of the last :func:`parse_json` of this context when that parse made no
+#: marker (no NaN, no over-long number, no duplicated key): its walk can be skipped.
+_UNMARKED: ContextVar[int | None] = ContextVar("_unmarked", default=None)
 
 
 def _key_shown(key: str) -> str:
@@ -222,25 +228,28 @@ def _known_fields() -> dict[tuple[str, ...], frozenset[str]]:
 def _unknown_fields(data: dict[str, Any]) -> tuple[list[Problem], int]:
     """The unknown fields of a scenario, found cheaply before validation: (the first
     MAX_PROBLEMS + 1 of them, how many in all). A flood of unknown keys is refused without
-    building a validation error for each."""
+    building a validation error for each. Only the format's own containers are entered."""
     found: list[Problem] = []
     count = 0
-    stack: list[tuple[tuple[str, ...], tuple[int | str, ...], Any]] = [((), (), data)]
     known = _known_fields()
+    stack: list[tuple[tuple[str, ...], tuple[int | str, ...], Any]] = [((), (), data)]
     while stack:
         shape, loc, node = stack.pop()
-        items = ([(loc + (i,), item) for i, item in enumerate(node)] if isinstance(node, list)
-                 else [(loc, node)])
-        for where, obj in items:
-            if not isinstance(obj, dict) or shape not in known:
+        items = enumerate(node) if isinstance(node, list) else ((None, node),)
+        fields = known[shape]
+        children = [k for k in (s[-1] for s in known if s[:-1] == shape and s)]
+        for i, obj in items:
+            if not isinstance(obj, dict):
                 continue
-            for key, value in obj.items():
-                if key not in known[shape]:
-                    count += 1
-                    if len(found) <= MAX_PROBLEMS:
-                        found.append(Problem(path_of(where + (key,)),
-                                             "champ inconnu du format de scénario"))
-                elif isinstance(value, (dict, list)):
+            where = loc if i is None else loc + (i,)
+            extra = obj.keys() - fields
+            if extra:
+                count += len(extra)
+                found += [Problem(path_of(where + (key,)), "champ inconnu du format de scénario")
+                          for key in obj if key in extra][:MAX_PROBLEMS + 1 - len(found)]
+            for key in children:
+                value = obj.get(key)
+                if isinstance(value, (dict, list)):
                     stack.append((shape + (key,), where + (key,), value))
     return found, count
 
@@ -265,7 +274,7 @@ def _problems_from(exc: ValidationError) -> list[Problem]:
 
 def scenario_from_data(data: Any) -> Scenario:
     """Validate already-parsed JSON data (numbers as Decimal, not float) into a Scenario."""
-    problems = _walk_nonfinite(data)
+    problems = [] if _UNMARKED.get() == id(data) else _walk_nonfinite(data)
     if problems:
         raise ScenarioError(problems)
     if not isinstance(data, dict):
@@ -305,9 +314,19 @@ def parse_json(text: str | bytes) -> Any:
         raise ScenarioError([Problem("", f"texte trop volumineux (au plus {MAX_SCENARIO_BYTES} "
                                          "caractères)")])
     text = text.lstrip("\ufeff")
+    marked: list[object] = []
+
+    def mark(made: Any) -> Any:
+        if isinstance(made, (_NonFinite, _TooLong, _Duplicates)):
+            marked.append(made)
+        return made
     try:
-        return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_NonFinite,
-                          object_pairs_hook=_object)
+        data = json.loads(text, parse_float=lambda t: mark(_float(t)),
+                          parse_int=lambda t: mark(_int(t)),
+                          parse_constant=lambda t: mark(_NonFinite(t)),
+                          object_pairs_hook=lambda pairs: mark(_object(pairs)))
+        _UNMARKED.set(None if marked else id(data))
+        return data
     except json.JSONDecodeError as exc:
         raise ScenarioError([Problem("", f"JSON mal formé, ligne {exc.lineno}, colonne {exc.colno} : "
                                          f"{_json_reason(exc.msg)}")]) from None
