@@ -252,3 +252,13 @@ def test_the_readings_texts_follow_the_values() -> None:
     assert "60\u202f000\u00a0€" in readings["total_cost"].label
     assert "60\u202f000\u00a0€" in readings["eligible_base"].description
     assert "50\u202f000" not in readings["eligible_base"].description
+
+
+def test_every_figure_stands_on_rules_of_the_file_and_fills_its_placeholders() -> None:
+    from guichet.engine.figures import FIGURES
+    for figure in FIGURES.values():
+        assert set(figure.rules) <= set(RULES.rules), figure.key
+        shown = figure.name() + figure.name(short=True)
+        assert "{" not in shown, (figure.key, shown)
+        if "{measured_on}" not in figure.formula:
+            assert "{" not in figure.formula_text(), figure.key

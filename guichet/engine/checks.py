@@ -138,30 +138,27 @@ def _size_words(f: Facts) -> tuple[str, str]:
     return "assiette éligible TTC", "de dépenses éligibles"
 
 
-def project_too_small(f: Facts) -> Check | None:
-    minimum = f.rules.decimal("min_project_ttc")
-    if f.size >= minimum:
-        return None
+def project_size_out_of_range(f: Facts) -> Check | None:
+    """« Entre 100 000 € et 3 M€ TTC », bounds included: PROJECT_TOO_SMALL below the range,
+    PROJECT_TOO_LARGE above it (never both)."""
+    minimum, maximum = f.rules.decimal("min_project_ttc"), f.rules.decimal("max_project_ttc")
     measured_on, to_add = _size_words(f)
-    return f.check(
-        "PROJECT_TOO_SMALL", "blocking", "min_project_ttc",
-        f"Le projet ({eur(f.size)}, {measured_on}) est sous la taille minimale de "
-        f"{eur(minimum, cents=False)} TTC.",
-        f"Il manque {eur(minimum - f.size)} {to_add} pour atteindre {eur(minimum, cents=False)} : "
-        "élargir le périmètre (d’autres applications à migrer) ou regrouper des projets.")
-
-
-def project_too_large(f: Facts) -> Check | None:
-    maximum = f.rules.decimal("max_project_ttc")
-    if f.size <= maximum:
-        return None
-    measured_on, _ = _size_words(f)
-    return f.check(
-        "PROJECT_TOO_LARGE", "blocking", "max_project_ttc",
-        f"Le projet ({eur(f.size)}, {measured_on}) dépasse la taille maximale de "
-        f"{eur(maximum, cents=False)} TTC.",
-        f"Le projet dépasse {eur(maximum, cents=False)} de {eur(f.size - maximum)} : envisager "
-        "deux phases déposées séparément, ou réduire le périmètre.")
+    if f.size < minimum:
+        return f.check(
+            "PROJECT_TOO_SMALL", "blocking", "min_project_ttc",
+            f"Le projet ({eur(f.size)}, {measured_on}) est sous la taille minimale de "
+            f"{eur(minimum, cents=False)} TTC.",
+            f"Il manque {eur(minimum - f.size)} {to_add} pour atteindre "
+            f"{eur(minimum, cents=False)} : élargir le périmètre (d’autres applications à migrer) "
+            "ou regrouper des projets.")
+    if f.size > maximum:
+        return f.check(
+            "PROJECT_TOO_LARGE", "blocking", "max_project_ttc",
+            f"Le projet ({eur(f.size)}, {measured_on}) dépasse la taille maximale de "
+            f"{eur(maximum, cents=False)} TTC.",
+            f"Le projet dépasse {eur(maximum, cents=False)} de {eur(f.size - maximum)} : envisager "
+            "deux phases déposées séparément, ou réduire le périmètre.")
+    return None
 
 
 def eligible_base_too_low(f: Facts) -> Check | None:
@@ -278,7 +275,7 @@ def impact_indicators_missing(f: Facts) -> Check | None:
 #: Every check, in the order the evaluation lists them within a severity.
 CHECKS: tuple[Callable[[Facts], Check | None], ...] = (
     applicant_not_eligible, no_operation, target_not_trusted, origin_already_trusted,
-    extension_without_commitment, project_too_small, project_too_large, eligible_base_too_low,
+    extension_without_commitment, project_size_out_of_range, eligible_base_too_low,
     training_share_high, other_costs_to_justify, excluded_costs, no_six_month_impact,
     savings_indicator_missing, agents_trained_missing, impact_indicators_missing,
 )
