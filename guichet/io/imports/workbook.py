@@ -144,8 +144,7 @@ class _SharedStrings(_NestedHandler):
         elif self.current is not None and self.in_text_of(tag, parent, "si"):
             self.collect = self.current
 
-    def end(self, tag: str) -> None:
-        tag = self.leave(tag)
+    def closed(self, tag: str) -> None:
         if tag == "si" and self.current is not None:
             text = self.current.value()
             self.strings.append(_TooLong(text[:40]) if self.current.too_long else _unescape(text))

@@ -202,8 +202,7 @@ class _SheetReader(_NestedHandler):
         elif cell.inline is not None and self.in_text_of(tag, parent, "is"):
             self.collect = cell.inline
 
-    def end(self, tag: str) -> None:
-        tag = self.leave(tag)
+    def closed(self, tag: str) -> None:
         if tag == "c":
             cell = self.cell
             if cell is not None and cell.column <= limits.MAX_COLUMNS:

@@ -66,11 +66,13 @@ class _NestedHandler(_Handler):
         runs (<r>)."""
         return tag == "t" and (parent == owner or parent == "r" and self.stack[-3] == owner)
 
-    def leave(self, tag: str) -> str:
-        """The element's local name, the element popped from the stack."""
+    def end(self, tag: str) -> None:
         self.stack.pop()
         self.collect = None
-        return _local(tag)
+        self.closed(_local(tag))
+
+    def closed(self, tag: str) -> None:
+        """An element ended (its local name; already off the stack)."""
 
     def text(self, data: str) -> None:
         if self.collect is not None:
